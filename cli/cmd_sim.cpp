@@ -1,0 +1,101 @@
+// `cellrescue sim ...`: create, inspect and put virtual modules into states.
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "sim/core/provisioning.hpp"
+#include "sim/core/virtual_module.hpp"
+
+namespace cr::cli {
+namespace {
+
+nlohmann::json describe(const sim::VirtualModule& m) {
+    auto j = sim::to_json(m.state());
+    j["product"] = m.model().product;
+    j["device"] = "sim:" + m.id();
+    return j;
+}
+
+std::string describe_text(const sim::VirtualModule& m) {
+    auto s = m.state();
+    std::string imeis;
+    for (const auto& i : s.imeis) imeis += (imeis.empty() ? "" : ", ") + i;
+    return fmt::format("sim:{:<12} {:<20} mode {:<9} firmware {}  IMEI {}", m.id(),
+                       m.model().product, sim::to_string(s.mode), s.firmware, imeis);
+}
+
+void add_list(CLI::App& sim, Context& ctx) {
+    auto* cmd = sim.add_subcommand("list", "list the virtual modules and the models available");
+    cmd->callback([&ctx] {
+        nlohmann::json out{{"modules", nlohmann::json::array()}, {"models", nlohmann::json::array()}};
+        std::string text;
+        for (const auto& id : sim::VirtualModule::list(ctx.sim_dir())) {
+            auto m = sim::VirtualModule::open(ctx.sim_dir(), id);
+            out["modules"].push_back(describe(*m));
+            text += describe_text(*m) + "\n";
+        }
+        if (text.empty()) text = "no virtual modules yet (any sim:<model> creates one)\n";
+        text += "models:";
+        for (const auto& model : sim::all_models()) {
+            out["models"].push_back({{"id", model.id}, {"product", model.product}});
+            text += " " + model.id;
+        }
+        ctx.emit(out, text);
+    });
+}
+
+void add_set(CLI::App& sim, Context& ctx) {
+    auto* cmd = sim.add_subcommand("set", "put a virtual module into a state");
+    auto id = std::make_shared<std::string>();
+    auto state = std::make_shared<std::string>();
+    auto imei = std::make_shared<std::string>();
+    auto imei2 = std::make_shared<std::string>();
+    auto firmware = std::make_shared<std::string>();
+    cmd->add_option("module", *id, "model[#n], e.g. rm520n or rm520n#2")->required();
+    std::string states;
+    for (const auto& s : sim::known_states()) states += (states.empty() ? "" : "|") + s;
+    cmd->add_option("--state", *state, states);
+    cmd->add_option("--imei", *imei, "the module's own (label) IMEI for SIM 1");
+    cmd->add_option("--imei2", *imei2, "the module's own (label) IMEI for SIM 2");
+    cmd->add_option("--firmware", *firmware, "firmware revision the module reports");
+    cmd->callback([&ctx, id, state, imei, imei2, firmware] {
+        auto m = sim::VirtualModule::open(ctx.sim_dir(), *id);
+        sim::StateOptions options;
+        if (!imei->empty()) options.imeis.push_back(*imei);
+        if (!imei2->empty()) options.imeis.push_back(*imei2);
+        if (!firmware->empty()) options.firmware = *firmware;
+        sim::apply_state(*m, *state, options);
+        ctx.emit(describe(*m), describe_text(*m));
+    });
+}
+
+void add_show_and_reset(CLI::App& sim, Context& ctx) {
+    auto id = std::make_shared<std::string>();
+    auto* show = sim.add_subcommand("show", "show a virtual module's state");
+    show->add_option("module", *id, "model[#n]")->required();
+    show->callback([&ctx, id] {
+        auto m = sim::VirtualModule::open(ctx.sim_dir(), *id);
+        ctx.emit(describe(*m), describe_text(*m));
+    });
+    auto rid = std::make_shared<std::string>();
+    auto* reset = sim.add_subcommand("reset", "delete a virtual module (next use starts afresh)");
+    reset->add_option("module", *rid, "model[#n]")->required();
+    reset->callback([&ctx, rid] {
+        sim::VirtualModule::remove(ctx.sim_dir(), *rid);
+        ctx.emit({{"removed", *rid}}, fmt::format("removed sim:{}", *rid));
+    });
+}
+
+}  // namespace
+
+void register_sim(CLI::App& app, Context& ctx) {
+    auto* sim = app.add_subcommand("sim", "virtual modules: try every command without hardware");
+    sim->require_subcommand(1);
+    add_list(*sim, ctx);
+    add_set(*sim, ctx);
+    add_show_and_reset(*sim, ctx);
+    register_sim_programmer(*sim, ctx);
+    register_sim_serve(*sim, ctx);
+    register_sim_ublox(*sim, ctx);
+}
+
+}  // namespace cr::cli

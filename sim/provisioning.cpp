@@ -1,0 +1,70 @@
+#include <fmt/format.h>
+
+#include "sim/core/provisioning.hpp"
+#include "sim/diag/efs_store.hpp"
+#include "sim/firehose/factory_flash.hpp"
+#include "src/util/error.hpp"
+
+namespace cr::sim {
+
+void provision_factory(VirtualModule& module) {
+    if (module.model().storage != StorageKind::none) {
+        write_factory_flash(module);
+        write_factory_efs(module);
+    }
+    module.update([](ModuleState& s) {
+        s.mode = Mode::normal;
+        s.firehose_running = false;
+    });
+}
+
+std::vector<std::string> known_states() {
+    return {"normal", "edl", "crashdump", "healthy", "cfun5"};
+}
+
+namespace {
+
+void set_mode(VirtualModule& module, Mode mode) {
+    module.update([&](ModuleState& s) {
+        s.mode = mode;
+        s.firehose_running = false;  // a mode change is a reboot: the programmer is gone
+    });
+}
+
+// CFUN=5 the way users get there: the efs2 partition erased (QFirehose -e, factory XML).
+void wipe_efs2(VirtualModule& module) {
+    const PartitionSpec* efs2 = find_partition(module.model(), "efs2");
+    if (!efs2)
+        throw UsageError(fmt::format("{} has no efs2 partition", module.model().product));
+    std::uint8_t erased = module.model().storage == StorageKind::nand ? 0xFF : 0x00;
+    module.storage().erase(efs2->start_sector, efs2->num_sectors, erased);
+    module.storage().sync();
+    set_mode(module, Mode::normal);
+}
+
+}  // namespace
+
+void apply_state(VirtualModule& module, std::string_view state, const StateOptions& options) {
+    if (!options.imeis.empty() || options.firmware)
+        module.update([&](ModuleState& s) {
+            if (!options.imeis.empty()) s.imeis = options.imeis;
+            if (options.firmware) s.firmware = *options.firmware;
+        });
+    if (state.empty()) return;
+    if (state == "normal" || state == "edl" || state == "crashdump") {
+        if (state != "normal" && module.model().msm_hw_id == 0)
+            throw UsageError(fmt::format("{} has no Qualcomm EDL mode", module.model().product));
+        set_mode(module, parse_mode(state));
+    } else if (state == "healthy") {
+        provision_factory(module);
+    } else if (state == "cfun5") {
+        wipe_efs2(module);
+    } else {
+        std::string all;
+        for (const auto& s : known_states()) all += (all.empty() ? "" : ", ") + s;
+        throw UsageError(fmt::format("unknown virtual module state '{}'", state), {},
+                         fmt::format("use one of: {}", all));
+    }
+}
+
+}  // namespace cr::sim

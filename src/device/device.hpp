@@ -1,0 +1,42 @@
+// A device the user named with -d: a real module/EDL device found through discovery, or a
+// virtual module. Workflows get transports from it and never care which it is.
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "src/device/device_spec.hpp"
+#include "src/transport/transport.hpp"
+#include "src/util/deadline.hpp"
+
+namespace cr {
+
+enum class DeviceMode { normal, edl, crashdump, absent };
+std::string_view to_string(DeviceMode mode);
+
+struct DeviceEnvironment {
+    std::filesystem::path sim_dir;  // where virtual modules live (--sim-dir)
+};
+
+class Device {
+public:
+    virtual ~Device() = default;
+    virtual std::string name() const = 0;  // how to name it again with -d ("sim:rm520n")
+    virtual bool is_virtual() const = 0;
+    // The mode the device shows now (re-enumerates; cheap).
+    virtual DeviceMode mode() = 0;
+    // Ports. Each throws NotFoundError explaining why (wrong mode, port missing, permissions).
+    virtual std::unique_ptr<Transport> open_edl() = 0;
+    virtual std::unique_ptr<Transport> open_diag() = 0;
+    virtual std::unique_ptr<Transport> open_at() = 0;
+    // Waits until the device is back in `mode` after a reset or mode switch; throws TimeoutError.
+    virtual void wait_for_mode(DeviceMode mode, Millis timeout) = 0;
+};
+
+// Resolves -d (Kind::any: the only attached device). Throws NotFoundError with hints.
+std::unique_ptr<Device> open_device(const DeviceSpec& spec, const DeviceEnvironment& env);
+
+// Real hardware (discovery-backed); implemented with discovery in src/device/usb_device.cpp.
+std::unique_ptr<Device> open_real_device(const DeviceSpec& spec);
+
+}  // namespace cr

@@ -1,0 +1,118 @@
+#include "src/device/sim_device.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "sim/ports.hpp"
+#include "src/transport/stream_transport.hpp"
+#include "src/util/error.hpp"
+
+namespace cr {
+namespace {
+
+using ServeFn = void (*)(sim::VirtualModule&, Transport&, std::stop_token);
+
+// Host end of a socketpair whose device end a virtual port serves on a thread. Closing it
+// hangs up the socket (the port sees EOF and returns) and joins the thread: nothing outlives it.
+class SimPortTransport : public Transport {
+public:
+    SimPortTransport(std::shared_ptr<sim::VirtualModule> module, ServeFn serve,
+                     const std::string& label) {
+        auto [host, device] = make_socket_pair(label);
+        host_ = std::move(host);
+        device_ = std::move(device);
+        thread_ = std::jthread([module = std::move(module), serve, device = device_.get(),
+                                label](std::stop_token stop) {
+            try {
+                serve(*module, *device, stop);
+            } catch (const DeviceGoneError&) {
+                // host hung up: the normal end of a session
+            } catch (const std::exception& e) {
+                spdlog::debug("{}: virtual port stopped: {}", label, e.what());
+            }
+            device->close();  // the host now reads EOF, as after a USB disconnect
+        });
+    }
+    ~SimPortTransport() override { close(); }
+    void write(ByteView data, Millis timeout) override { host_->write(data, timeout); }
+    std::size_t read(std::span<std::uint8_t> buf, Millis timeout) override {
+        return host_->read(buf, timeout);
+    }
+    std::size_t max_transfer_size() const override { return host_->max_transfer_size(); }
+    std::string description() const override { return host_->description(); }
+    void close() override {
+        if (!thread_.joinable()) return;
+        thread_.request_stop();
+        host_->shutdown_write();
+        thread_.join();
+        host_->close();
+    }
+
+private:
+    std::unique_ptr<StreamTransport> host_;
+    std::unique_ptr<StreamTransport> device_;
+    std::jthread thread_;
+};
+
+DeviceMode device_mode_of(sim::Mode mode) {
+    switch (mode) {
+        case sim::Mode::normal: return DeviceMode::normal;
+        case sim::Mode::edl: return DeviceMode::edl;
+        case sim::Mode::crashdump: return DeviceMode::crashdump;
+    }
+    return DeviceMode::absent;
+}
+
+}  // namespace
+
+SimDevice::SimDevice(std::shared_ptr<sim::VirtualModule> module) : module_(std::move(module)) {}
+
+DeviceMode SimDevice::mode() { return device_mode_of(module_->state().mode); }
+
+std::unique_ptr<Transport> SimDevice::open_edl() {
+    auto m = mode();
+    if (m != DeviceMode::edl && m != DeviceMode::crashdump)
+        throw NotFoundError(
+            fmt::format("{} is in {} mode: it has no EDL port", name(), to_string(m)),
+            fmt::format("{} is running normally", name()),
+            fmt::format("switch it with `cellrescue edl enter -d {}` (or `cellrescue sim set {} "
+                        "--state edl`)",
+                        name(), module_->id()));
+    return std::make_unique<SimPortTransport>(module_, &sim::serve_edl, name() + " EDL");
+}
+
+std::unique_ptr<Transport> SimDevice::open_diag() {
+    if (auto m = mode(); m != DeviceMode::normal)
+        throw NotFoundError(fmt::format("{} is in {} mode: its DIAG port is gone", name(),
+                                        to_string(m)),
+                            fmt::format("{} is in {} mode", name(), to_string(m)),
+                            fmt::format("reset it to normal mode with `cellrescue edl reset -d {}`",
+                                        name()));
+    if (module_->model().msm_hw_id == 0)
+        throw NotFoundError(fmt::format("{} has no DIAG port", module_->model().product));
+    return std::make_unique<SimPortTransport>(module_, &sim::serve_diag, name() + " DIAG");
+}
+
+std::unique_ptr<Transport> SimDevice::open_at() {
+    if (auto m = mode(); m != DeviceMode::normal)
+        throw NotFoundError(fmt::format("{} is in {} mode: its AT port is gone", name(),
+                                        to_string(m)),
+                            fmt::format("{} is in {} mode", name(), to_string(m)),
+                            fmt::format("reset it to normal mode with `cellrescue edl reset -d {}`",
+                                        name()));
+    return std::make_unique<SimPortTransport>(module_, &sim::serve_at, name() + " AT");
+}
+
+void SimDevice::wait_for_mode(DeviceMode wanted, Millis timeout) {
+    Deadline deadline(timeout);
+    while (mode() != wanted) {
+        if (deadline.expired())
+            throw TimeoutError(fmt::format("{} did not come back in {} mode within {} ms", name(),
+                                           to_string(wanted), timeout.count()));
+        std::this_thread::sleep_for(Millis(20));
+    }
+}
+
+}  // namespace cr
