@@ -96,6 +96,7 @@ void register_sim(CLI::App& app, Context& ctx) {
     register_sim_programmer(*sim, ctx);
     register_sim_serve(*sim, ctx);
     register_sim_ublox(*sim, ctx);
+    register_sim_firmware(*sim, ctx);
 }
 
 }  // namespace cr::cli

@@ -13,6 +13,8 @@ void register_edl_firehose(CLI::App& edl, Context& ctx);  // edl partitions|stor
 void register_edl_enter(CLI::App& edl, Context& ctx);   // edl enter (DIAG -> EDL)
 void register_programmers(CLI::App& app, Context& ctx); // programmers list|add
 void register_flash(CLI::App& app, Context& ctx);       // flash, backups
+void register_edl_restore(CLI::App& edl, Context& ctx);  // edl restore-partition
+void register_sim_firmware(CLI::App& sim, Context& ctx);  // sim make-firmware (a package)
 void register_diag(CLI::App& app, Context& ctx);        // diag nv|efs|mode|spc
 void register_calibration(CLI::App& app, Context& ctx); // backup, restore, convert, imei
 void register_at(CLI::App& app, Context& ctx);          // at send|term

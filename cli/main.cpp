@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
     register_edl_sahara(*edl, ctx);
     register_edl_firehose(*edl, ctx);
     register_edl_enter(*edl, ctx);
+    register_edl_restore(*edl, ctx);
     register_programmers(app, ctx);
     register_flash(app, ctx);
     register_diag(app, ctx);
