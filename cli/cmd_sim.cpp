@@ -1,5 +1,6 @@
 // `cellrescue sim ...`: create, inspect and put virtual modules into states.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
 #include "sim/core/provisioning.hpp"
@@ -26,6 +27,7 @@ std::string describe_text(const sim::VirtualModule& m) {
 void add_list(CLI::App& sim, Context& ctx) {
     auto* cmd = sim.add_subcommand("list", "list the virtual modules and the models available");
     cmd->callback([&ctx] {
+        spdlog::info("listing virtual modules in {}", ctx.sim_dir().string());
         nlohmann::json out{{"modules", nlohmann::json::array()}, {"models", nlohmann::json::array()}};
         std::string text;
         for (const auto& id : sim::VirtualModule::list(ctx.sim_dir())) {

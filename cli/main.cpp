@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
     app.fallthrough();  // global options may follow the subcommand
     cr::cli::Context ctx;
     add_global_options(app, ctx.options);
+    // Runs once options are known, before any command's callback.
+    app.parse_complete_callback(
+        [&ctx] { cr::cli::setup_logging(ctx.options.verbosity, ctx.options.log_file); });
 
     using namespace cr::cli;
     register_devices(app, ctx);
