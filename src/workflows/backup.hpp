@@ -1,0 +1,63 @@
+// `cellrescue backup`: reads a module's calibration over DIAG (identity, every present numbered
+// NV item per subscription, the whole EFS tree) into a bundle in the backup store, optionally
+// exported as .xqcn/.qcn. For a device in EDL it saves the raw efs2 (fsg, modem_st1/st2)
+// partitions instead. Used by the CLI and by the rescue workflow.
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "nv/calibration.hpp"
+#include "src/device/device.hpp"
+#include "src/transport/transport.hpp"
+#include "src/util/progress.hpp"
+
+namespace cr::workflows {
+
+enum class CalibrationFormat { bundle, xqcn, qcn };
+CalibrationFormat parse_calibration_format(std::string_view text);  // throws UsageError
+// By extension: .xqcn, .qcn, else bundle.
+CalibrationFormat format_from_path(const std::filesystem::path& file);
+
+// Counters for the report and the benchmark.
+struct DiagTraffic {
+    std::uint64_t round_trips = 0;  // request/response pairs
+    std::uint64_t bytes = 0;        // payload bytes in both directions
+};
+
+struct BackupOptions {
+    std::filesystem::path store_dir;                       // the backup store (--backup-dir)
+    std::optional<std::filesystem::path> output;           // -o FILE: also export here
+    CalibrationFormat format = CalibrationFormat::bundle;  // format of `output`
+    std::string model;  // catalogue model when known (sim devices); recorded in the identity
+    ProgressFn progress;
+};
+
+struct BackupResult {
+    nv::Calibration calibration;   // empty for raw EDL backups
+    std::filesystem::path bundle;  // the bundle in the store
+    std::optional<std::filesystem::path> exported;
+    bool raw_partitions = false;  // EDL path: raw efs2/fsg/modem_st images
+    std::size_t nv_items = 0;
+    std::size_t efs_files = 0;
+    std::uint64_t efs_bytes = 0;
+    DiagTraffic traffic;
+};
+
+// Reads the calibration over an open DIAG transport (no store, no files). Throws
+// ProtocolError/TimeoutError/DeviceGoneError; nothing is written to the device.
+nv::Calibration read_calibration(Transport& diag, const ProgressFn& progress,
+                                 DiagTraffic* traffic = nullptr);
+
+// The whole backup: DIAG in normal mode, raw partitions in EDL. The bundle is written
+// atomically and verified by reading it back before this returns.
+BackupResult backup(Device& device, const BackupOptions& options);
+
+// Writes `cal` as `format` to `file` (atomic). Bundles record cal.identity.
+void export_calibration(const nv::Calibration& cal, const std::filesystem::path& file,
+                        CalibrationFormat format);
+// Loads a bundle, .xqcn or .qcn (by content: OLE2 magic, '<?xml', else bundle). Throws
+// DecodeError/VerifyError for damaged files (a bundle with a flipped byte is refused).
+nv::Calibration load_calibration(const std::filesystem::path& file);
+
+}  // namespace cr::workflows
