@@ -1,0 +1,48 @@
+// The backup store: a directory of bundles (default $XDG_DATA_HOME/cellrescue/backups, or the
+// CLI's --backup-dir). File names are informative but never trusted: identity and kind always
+// come from the bundle's verified manifest.
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/archive/bundle.hpp"
+
+namespace cr::archive {
+
+struct StoredBundle {
+    std::filesystem::path file;
+    BundleManifest manifest;  // empty when !readable
+    std::uint64_t file_size = 0;
+    bool readable = true;  // false: not a bundle or damaged (error says why)
+    std::string error;
+};
+nlohmann::json to_json(const StoredBundle& bundle);
+
+class BackupStore {
+  public:
+    explicit BackupStore(std::filesystem::path dir);
+    const std::filesystem::path& dir() const { return dir_; }
+
+    // A fresh, unused path for a new bundle (the directory is created):
+    // <dir>/<YYYYmmddTHHMMSSZ>-<kind>-<model>-<serial or imei>[-<label>].crb
+    std::filesystem::path new_bundle_path(BundleKind kind, const DeviceIdentity& identity,
+                                          const std::string& label = {}) const;
+
+    // Every *.crb file, newest first (by manifest creation time, then name). Checks trailer
+    // and manifest only (cheap); damaged files are listed with readable=false and an error.
+    // A missing directory is an empty store.
+    std::vector<StoredBundle> list() const;
+
+    // The newest readable bundle of `kind` for the same device (same_device()), optionally only
+    // those holding an entry named `entry`. The result is NOT fully verified yet: open it with
+    // BundleReader::open(file) (Check::full) before using its data.
+    std::optional<StoredBundle> find_newest(const DeviceIdentity& identity, BundleKind kind,
+                                            const std::string& entry = {}) const;
+
+  private:
+    std::filesystem::path dir_;
+};
+
+}  // namespace cr::archive

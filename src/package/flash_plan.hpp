@@ -1,0 +1,69 @@
+// The ordered plan for flashing a package (NAND known-good order, PROTOCOLS.md §3):
+//   1. erase of the SBL entry (start_sector 0), 2. the other erases, 3. every program except the
+//   SBL, 4. the SBL program, 5. DISK patches, 6. power reset.
+// Each step records whether it touches calibration: label efs2 / fsg / modem_st1 / modem_st2
+// (case-insensitive), a region the package's factory XML writes (cefs.mbn at 1280 on EC25), or a
+// region the caller names (e.g. from the device's partition table).
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/package/package.hpp"
+
+namespace cr::package {
+
+enum class StepKind { erase, program, patch, reset };
+std::string_view to_string(StepKind kind);
+
+// A sector range on one physical partition (LUN).
+struct Region {
+    std::string label;
+    std::uint32_t physical_partition = 0;
+    std::uint32_t sector_size = 0;
+    std::uint64_t start_sector = 0;
+    std::uint64_t num_sectors = 0;
+    std::uint32_t pages_per_block = 0;  // NAND (for a read/erase of the same region)
+};
+bool overlaps(const Region& a, const Region& b);  // same LUN and byte ranges intersect
+
+struct FlashStep {
+    StepKind kind = StepKind::program;
+    RawOp op;                                   // as parsed (patch/erase/program)
+    std::optional<std::filesystem::path> file;  // program: the image
+    std::uint64_t bytes = 0;                    // program: bytes sent (whole sectors)
+    std::optional<Region> region;               // erase/program: resolved sectors (when known)
+    bool is_sbl = false;                        // start_sector 0
+    bool touches_calibration = false;
+    std::string calibration_reason;  // "label efs2", "factory XML writes cefs.mbn"
+};
+
+struct FlashPlan {
+    std::vector<FlashStep> steps;
+    // The calibration regions the plan writes or erases (what the guard must back up first),
+    // one per distinct region, in plan order.
+    std::vector<Region> calibration_regions;
+};
+
+struct PlanOptions {
+    // Needed to resolve NUM_DISK_SECTORS expressions (unknown in --dry-run without a device).
+    std::optional<std::uint64_t> num_disk_sectors;
+    // Extra calibration regions known from the device (its partition table).
+    std::vector<Region> known_calibration;
+    bool reset = true;  // append a power reset step
+};
+
+// Pure: builds the plan from a validated package. Throws DecodeError for unresolvable sectors
+// on a step that must be resolved.
+FlashPlan make_flash_plan(const Package& package, const PlanOptions& options = {});
+
+// True for efs2, fsg, modem_st1, modem_st2 (case-insensitive).
+bool is_calibration_label(std::string_view label);
+
+nlohmann::json to_json(const FlashStep& step);
+nlohmann::json to_json(const FlashPlan& plan);
+std::string describe(const FlashPlan& plan);  // a table for humans
+
+}  // namespace cr::package
