@@ -1,12 +1,119 @@
 // The virtual module's EFS2 file system, persisted inside its efs2 partition, so that erasing
 // efs2 over Firehose leaves the skeleton EFS over DIAG and a raw efs2 restore brings it back.
+//
+// On-flash format (ours, at offset 0 of the efs2 partition): "CREFS2v1" magic, u32 entry
+// count, u32 payload length, u32 CRC-32 (zlib) of the payload, then the entries
+// (u8 type, u32 mode, u32 mtime, u16 path length, path, u32 data length, data). Anything else
+// (erased 0xFF NAND, zeroed UFS, a damaged image) reads as the skeleton EFS a real modem
+// rebuilds at boot: a few empty directories, no /nvm/num items, no rfnv, no NV 550.
+// Models without flash storage (u-blox SARA-R4) keep the same image in <module dir>/efs2.bin.
 #pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "sim/core/virtual_module.hpp"
+#include "src/util/bytes.hpp"
 
 namespace cr::sim {
 
+// One EFS node. Paths are absolute, normalised ("/nvm/num/550"), "/" is the root.
+struct EfsNode {
+    enum class Type : std::uint8_t { file = 0, dir = 1, item = 2 };
+    Type type = Type::file;
+    std::uint32_t mode = 0;  // permission bits (the type bits are derived from `type`)
+    std::uint32_t mtime = 0;
+    Bytes data;  // files and item files
+};
+
+// An EFS tree in memory (path -> node, sorted so children follow their parent).
+class EfsTree {
+  public:
+    // The skeleton a modem builds on an empty efs2: "/", "/nv", "/nv/item_files",
+    // "/nv/item_files/modem", "/nvm", "/nvm/num", "/nvm/alpha", "/policyman" (all empty).
+    static EfsTree skeleton();
+
+    const EfsNode* find(std::string_view path) const;
+    EfsNode* find(std::string_view path);
+    bool exists(std::string_view path) const { return find(path) != nullptr; }
+    // Creates/replaces a file (parents must exist unless `autodir`); returns false if a parent
+    // is missing or not a directory.
+    bool put_file(std::string_view path, ByteView data, EfsNode::Type type, bool autodir,
+                  std::uint32_t mtime = 0);
+    bool make_dir(std::string_view path, std::uint32_t mode = 0755, bool parents = false);
+    // Removes a file, or an empty directory; returns errno-like codes (0, 2 ENOENT, 39 ENOTEMPTY,
+    // 21 EISDIR for unlink of a dir, 20 ENOTDIR for rmdir of a file).
+    int remove(std::string_view path, bool directory);
+    // Direct children names of a directory, sorted.
+    std::vector<std::string> children(std::string_view dir) const;
+
+    std::size_t file_count() const;
+    std::uint64_t total_bytes() const;
+    const std::map<std::string, EfsNode, std::less<>>& nodes() const { return nodes_; }
+
+    Bytes serialize() const;
+    // nullopt when the bytes do not start with a valid image (magic, lengths, checksum).
+    static std::optional<EfsTree> deserialize(ByteView image);
+
+  private:
+    std::map<std::string, EfsNode, std::less<>> nodes_;
+};
+
+// Path helpers: "/a/b/" -> "/a/b"; parent("/a/b") == "/a"; returns "" for invalid paths.
+std::string normalize_efs_path(std::string_view path);
+std::string efs_parent(std::string_view path);
+
+// EFS path of a numbered NV item: sub 0 -> /nvm/num/<id>, sub N -> /nvm/context<N>/<id>.
+std::string nv_item_path(std::uint16_t item, std::uint16_t sub);
+
+// Loads the module's EFS from its efs2 partition (skeleton when not a valid image).
+EfsTree load_efs(VirtualModule& module);
+// Writes the tree back into the efs2 partition (and syncs it). Throws IoError when the
+// serialized tree does not fit the partition (the DIAG target turns that into ENOSPC first).
+void store_efs(VirtualModule& module, const EfsTree& tree);
+// Bytes available for the serialized image (the efs2 partition size).
+std::uint64_t efs_capacity(VirtualModule& module);
+
 // A calibrated factory EFS: NV items (IMEIs from the module state, NV 453 = 0), rfnv files,
-// provisioning files; about 1,500 files / 3 MB.
+// provisioning files; about 1,500 files / 3 MB. Deterministic per module id.
 void write_factory_efs(VirtualModule& module);
+
+// --- Query API (used by the virtual AT port to derive CFUN and by tests) ---
+struct EfsHealth {
+    bool formatted = false;      // the efs2 partition holds a valid image (not skeleton)
+    bool has_imei = false;       // /nvm/num/550 present
+    bool has_imei2 = false;      // /nvm/context1/550 present
+    std::optional<Bytes> nv453;  // /nvm/num/453 (NV_FTM_MODE) when present
+    std::size_t rfnv_files = 0;  // files under /nv/item_files/rfnv
+    std::size_t nv_items = 0;    // files under /nvm/num
+    std::size_t files = 0;
+    std::uint64_t bytes = 0;
+    // Calibrated: 550 present, 453 present and zero, rfnv populated. Otherwise the modem
+    // boots to CFUN=5 (PROTOCOLS §7).
+    bool calibrated() const;
+};
+EfsHealth efs_health(const EfsTree& tree);
+EfsHealth efs_health(VirtualModule& module);
+
+// DIAG-side runtime state kept in state.extra["diag"] (owner: sim/diag):
+//   "offline": bool        CONTROL OFFLINE_D/A seen since the last reset (CFUN 7 on AT)
+//   "pending_reset": bool  NV/EFS written over DIAG since the last reset (CFUN 7 until RESET)
+//   "spc_unlocked": bool   SPC accepted since the last reset
+//   "spc_failures": int    wrong SPC attempts (3 or more: locked out until reset)
+struct DiagRuntime {
+    bool offline = false;
+    bool pending_reset = false;
+    bool spc_unlocked = false;
+    int spc_failures = 0;
+};
+DiagRuntime diag_runtime(const ModuleState& state);
+void set_diag_runtime(ModuleState& state, const DiagRuntime& runtime);
+
+// The CFUN level the module's modem would report now: 7 when offline or a DIAG restore awaits
+// a reset, 5 when the EFS is not calibrated, else 1. (AT+CFUN changes are the AT port's own.)
+int derived_cfun(VirtualModule& module);
 
 }  // namespace cr::sim
