@@ -85,7 +85,7 @@ class AtChannel {
     AtChannel(Transport& transport, Options options);
 
     // Prepares the port: drains stale input (bounded by `settle`), sends ATE0 (echo off; an
-    // ERROR is tolerated) and then AT until OK. Throws TimeoutError when the port never answers
+    // ERROR is tolerated) retried until answered. Throws TimeoutError when the port never answers
     // within `timeout` ("not an AT port, or the module is busy").
     void open(Millis timeout = Millis(5000), Millis settle = Millis(100));
 
