@@ -1,0 +1,184 @@
+#include "protocols/diag/diag_client.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "src/util/hex.hpp"
+
+namespace cr::diag {
+
+DiagClient::DiagClient(Transport& transport, DiagOptions options)
+    : transport_(transport), options_(options) {
+    options_.receive_buffer = std::max<std::size_t>(options_.receive_buffer, 16384);
+}
+
+bool DiagClient::matches(ByteView request, ByteView reply) const {
+    if (reply.empty() || request.empty()) return false;
+    if (is_error_reply(reply[0]) && reply[0] != request[0]) {
+        // Error replies echo the (possibly truncated) request: ours if the echo agrees.
+        ByteView echo = reply.subspan(1);
+        std::size_t n = std::min({echo.size(), request.size(), std::size_t{4}});
+        return std::equal(echo.begin(), echo.begin() + n, request.begin());
+    }
+    if (reply[0] != request[0]) return false;
+    if (request[0] == kSubsys) {  // 4B: subsystem id and u16 command must agree too
+        std::size_t n = std::min<std::size_t>(request.size(), 4);
+        if (reply.size() < n) return false;
+        return std::equal(request.begin() + 1, request.begin() + n, reply.begin() + 1);
+    }
+    return true;
+}
+
+// The next complete frame, or nullopt when the deadline passes. Framing problems are logged
+// and remembered; the caller decides whether they explain a missing reply.
+std::optional<Bytes> DiagClient::next_frame(Deadline& deadline) {
+    std::vector<std::uint8_t> buf(options_.receive_buffer);
+    while (true) {
+        while (!queued_.empty()) {
+            HdlcEvent ev = std::move(queued_.front());
+            queued_.erase(queued_.begin());
+            if (ev.kind == HdlcEvent::Kind::frame) return std::move(ev.payload);
+            spdlog::debug("DIAG {}: {}", transport_.description(), ev.describe());
+            last_problem_ = ev.describe();
+        }
+        if (deadline.expired()) return std::nullopt;
+        std::size_t n = transport_.read(buf, deadline.remaining());
+        if (n == 0) continue;
+        stats_.bytes_received += n;
+        auto events = deframer_.feed(ByteView(buf.data(), n));
+        for (auto& e : events) queued_.push_back(std::move(e));
+    }
+}
+
+Bytes DiagClient::request(ByteView req, std::string_view name, std::optional<Millis> timeout) {
+    if (req.empty()) throw UsageError("empty DIAG request");
+    Bytes frame = hdlc_encode(req);
+    spdlog::trace("DIAG > {} {}", name, to_hex(req, " "));
+    Millis budget = timeout.value_or(options_.timeout);
+    transport_.write(frame, budget);
+    stats_.bytes_sent += frame.size();
+    ++stats_.round_trips;
+    last_problem_.clear();
+    Deadline deadline(budget);
+    while (auto reply = next_frame(deadline)) {
+        if (!matches(req, *reply)) {
+            ++stats_.unsolicited;
+            spdlog::trace("DIAG < (skipped, unsolicited) {}", to_hex(*reply, " "));
+            continue;
+        }
+        spdlog::trace("DIAG < {} {}", name, to_hex(*reply, " "));
+        if (is_error_reply((*reply)[0]) && (*reply)[0] != req[0])
+            throw DiagCommandError((*reply)[0], std::string(name));
+        return std::move(*reply);
+    }
+    if (!last_problem_.empty())
+        throw DecodeError(fmt::format("{}: the reply from {} was damaged: {}", name,
+                                      transport_.description(), last_problem_),
+                          "the module is probably fine; the line dropped or garbled bytes",
+                          "retry; if it persists, check the cable/port");
+    if (deframer_.pending() > 0)
+        throw TimeoutError(
+            fmt::format("{}: truncated reply from {} ({} bytes without an end "
+                        "flag within {} ms)",
+                        name, transport_.description(), deframer_.pending(), budget.count()),
+            "unknown: the module stopped mid-reply",
+            "retry; replug the module if it keeps happening");
+    throw TimeoutError(fmt::format("{}: no reply from {} within {} ms", name,
+                                   transport_.description(), budget.count()),
+                       "unknown: the module did not answer on its DIAG port",
+                       "check that this is the DIAG port (not AT/NMEA) and the module is in "
+                       "normal mode");
+}
+
+VersionInfo DiagClient::version() {
+    Bytes req{kVerno};
+    return decode_verno(request(req, "VERNO"));
+}
+
+ExtBuildId DiagClient::ext_build_id() {
+    Bytes req{kExtBuildId};
+    return decode_ext_build_id(request(req, "EXT_BUILD_ID"));
+}
+
+std::uint32_t DiagClient::esn() {
+    Bytes req{kEsn};
+    return decode_esn(request(req, "ESN"));
+}
+
+Bytes DiagClient::status() {
+    Bytes req{kStatus};
+    return request(req, "STATUS");
+}
+
+Bytes DiagClient::feature_query() {
+    Bytes req{kFeatureQuery};
+    Bytes reply = request(req, "FEATURE_QUERY");
+    ByteReader r(ByteView(reply).subspan(1), "FEATURE_QUERY reply");
+    std::uint16_t len = r.u16();
+    if (len > r.remaining())
+        throw DecodeError(fmt::format("FEATURE_QUERY reply claims {} mask bytes, carries {}", len,
+                                      r.remaining()));
+    auto mask = r.bytes(len);
+    return Bytes(mask.begin(), mask.end());
+}
+
+bool DiagClient::control(ControlMode mode) {
+    Bytes req = ByteWriter().u8(kControl).u16(static_cast<std::uint16_t>(mode)).take();
+    std::string name = fmt::format("CONTROL {}", to_string(mode));
+    bool rebooting = mode == ControlMode::reset || mode == ControlMode::power_off;
+    try {
+        Bytes reply = request(req, name);
+        if (reply.size() < 3)
+            throw DecodeError(fmt::format("{} reply is {} bytes, want 3", name, reply.size()));
+        return true;
+    } catch (const DeviceGoneError&) {
+        if (!rebooting) throw;
+    } catch (const TimeoutError&) {
+        if (!rebooting) throw;
+    }
+    spdlog::debug("{}: the port went away before the echo (the module is rebooting)", name);
+    return false;
+}
+
+void DiagClient::send_spc(std::string_view code) {
+    if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string_view::npos)
+        throw UsageError("the SPC is 6 decimal digits (the default is 000000)");
+    Bytes req = ByteWriter().u8(kSpc).str(code).take();
+    Bytes reply = request(req, "SPC");
+    if (reply.size() < 2) throw DecodeError("SPC reply is truncated");
+    if (reply[1] != 1)
+        throw ProtocolError(
+            "the module rejected the SPC (it was tried once and NOT retried: wrong codes grow "
+            "a lockout timer)",
+            "the module is running; protected items stay locked",
+            "find the correct SPC (default 000000, some vendors differ) before trying again; "
+            "never loop over guesses");
+}
+
+void DiagClient::send_password(ByteView password8) {
+    if (password8.size() != 8) throw UsageError("the DIAG security password is 8 bytes");
+    Bytes req = ByteWriter().u8(kPassword).bytes(password8).take();
+    Bytes reply = request(req, "PASSWORD");
+    if (reply.size() < 2) throw DecodeError("PASSWORD reply is truncated");
+    if (reply[1] != 1)
+        throw ProtocolError(
+            "the module rejected the security password (tried once, NOT retried: wrong "
+            "passwords may power the module down or lock it out)",
+            "the module is running; secured commands stay locked",
+            "use the module's real password (default FF FF FF FF FF FF FF FE)");
+}
+
+void DiagClient::switch_to_edl() {
+    Bytes req{kSubsys, 0x65, 0x01, 0x00};
+    try {
+        request(req, "EDL switch (4B 65 01 00)");
+    } catch (const DeviceGoneError&) {
+        spdlog::debug("EDL switch: the DIAG port closed before the echo (module rebooting)");
+    } catch (const TimeoutError&) {
+        spdlog::debug("EDL switch: no echo; waiting for the module to re-enumerate anyway");
+    }
+}
+
+}  // namespace cr::diag
