@@ -146,20 +146,26 @@ class FirehoseClient {
   private:
     Response command(std::string_view xml, std::string_view what, Millis timeout);
     Response wait_response(std::string_view what, Millis timeout);
+    std::optional<Response> next_document_response();
+    std::size_t fill_parser(Millis timeout);
     void send_xml(std::string_view xml, std::string_view what);
     void drain(Millis quiet);
     void note_log(const std::string& line);
-    std::optional<Response> next_document_response();
-    std::size_t configure_once(MemoryType memory, std::size_t payload, bool& acked,
-                               std::size_t& offered, Response& out);
+    [[noreturn]] void fail_nak(std::string_view what, const Response& r);
+    std::size_t configure_once(MemoryType memory, std::size_t payload, Response& out);
+    Attributes address(const Region& region) const;
+    std::string describe(std::string_view verb, const Region& region) const;
+    void write_raw(ByteView data, const std::string& what, std::uint64_t sent, std::uint64_t total);
+    void check_for_nak(const std::string& what);
 
     Transport& transport_;
     ClientOptions options_;
     ReplyParser parser_;
     Configuration config_;
     bool configured_ = false;
-    std::vector<std::string> logs_;  // bounded ring of recent lines
-    Bytes buffer_;                   // read buffer reused for every transport read
+    std::vector<std::string> logs_;          // bounded ring of recent lines
+    std::vector<std::string> pending_logs_;  // logs since the last command was sent
+    Bytes buffer_;                           // read buffer reused for every transport read
 };
 
 }  // namespace cr::firehose

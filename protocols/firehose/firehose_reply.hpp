@@ -58,6 +58,9 @@ class ReplyParser {
     std::optional<Document> next();
     // Bytes held that do not form a complete document yet.
     std::size_t pending() const { return buffer_.size(); }
+    // Hands out (and forgets) the bytes after the last complete document: the start of a raw
+    // data phase that arrived in the same read as its ACK.
+    std::string take_rest();
     void clear() { buffer_.clear(); }
 
   private:
