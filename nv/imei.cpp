@@ -37,9 +37,10 @@ void require_valid_imei(std::string_view imei) {
                          "nothing was written", "copy the IMEI from the module's label");
     int check = luhn_check_digit(imei.substr(0, 14));
     if (check != imei[14] - '0')
-        throw UsageError(
-            fmt::format("IMEI {} fails the Luhn check: the last digit should be {}", imei, check),
-            "nothing was written", "re-read the IMEI from the module's label; a typo is likely");
+        throw UsageError(fmt::format("IMEI {} fails the Luhn check: the last digit should be {}",
+                                     imei, check),
+                         "nothing was written",
+                         "re-read the IMEI from the module's label; a typo is likely");
 }
 
 Bytes encode_imei_nv(std::string_view imei) {
@@ -52,8 +53,7 @@ Bytes encode_imei_nv(std::string_view imei) {
 }
 
 std::optional<std::string> decode_imei_nv(ByteView data) {
-    if (data.size() < 9)
-        throw DecodeError(fmt::format("IMEI item has {} bytes, needs 9", data.size()));
+    if (data.size() < 9) throw DecodeError(fmt::format("IMEI item has {} bytes, needs 9", data.size()));
     if (data[0] == 0 || data[0] == 0xFF) return std::nullopt;
     if (data[0] != 0x08)
         throw DecodeError(fmt::format("IMEI item starts with length {:#04x}, expected 0x08 ({})",
