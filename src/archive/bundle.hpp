@@ -104,6 +104,25 @@ class BundleWriter {
     std::unique_ptr<Impl> impl_;
 };
 
+// Pulls one entry's inflated bytes in order. At the end of the entry it checks size and SHA-256
+// and throws VerifyError on a mismatch (so a consumer sees the error before its last chunk is
+// acknowledged). Owned by / must not outlive its BundleReader.
+class EntryStream {
+  public:
+    ~EntryStream();
+    EntryStream(EntryStream&&) noexcept;
+    EntryStream& operator=(EntryStream&&) noexcept;
+    // Fills up to out.size() bytes; returns 0 only at the (verified) end of the entry.
+    std::size_t read(std::span<std::uint8_t> out);
+    std::uint64_t remaining() const;
+
+    struct Impl;
+    explicit EntryStream(std::unique_ptr<Impl> impl);
+
+  private:
+    std::unique_ptr<Impl> impl_;
+};
+
 // Opens and verifies a bundle. Errors are DecodeError (not a bundle, malformed manifest) or
 // VerifyError (checksum or entry digest mismatch), each naming the file and what is wrong.
 class BundleReader {
@@ -129,14 +148,16 @@ class BundleReader {
     // open with Check::full first: the whole-file checksum then already vouches for it).
     void read_entry(const BundleEntry& entry, const ByteSink& sink) const;
     Bytes read_entry(const BundleEntry& entry) const;  // small entries only
+    EntryStream open_entry(const BundleEntry& entry) const;
     // Inflates and checks an entry without keeping its bytes.
     void verify_entry(const BundleEntry& entry) const;
     // Every entry (plus the whole-file checksum if it was not done on open).
     void verify_all() const;
 
-  private:
     struct Impl;
     explicit BundleReader(std::unique_ptr<Impl> impl);
+
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

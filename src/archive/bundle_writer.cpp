@@ -1,0 +1,194 @@
+// BundleWriter: streams zlib-compressed entries into a temporary file, then seals, verifies and
+// renames it (crash-safe: the final name only ever holds a complete, verified bundle).
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <set>
+
+#include "src/archive/bundle.hpp"
+#include "src/archive/bundle_format.hpp"
+#include "src/util/digest.hpp"
+#include "src/util/error.hpp"
+
+namespace cr::archive {
+namespace {
+
+std::string errno_text() {
+    return std::strerror(errno);
+}
+
+// One zlib deflate stream writing its output through `out`.
+class Deflater {
+  public:
+    explicit Deflater(std::function<void(ByteView)> out)
+        : out_(std::move(out)), buf_(detail::kChunk) {
+        if (deflateInit(&z_, Z_BEST_SPEED) != Z_OK) throw IoError("zlib deflateInit failed");
+    }
+    ~Deflater() { deflateEnd(&z_); }
+    Deflater(const Deflater&) = delete;
+    Deflater& operator=(const Deflater&) = delete;
+
+    void feed(ByteView data, int flush) {
+        z_.next_in = const_cast<Bytef*>(data.data());
+        z_.avail_in = static_cast<uInt>(data.size());
+        int rc = Z_OK;
+        do {
+            z_.next_out = buf_.data();
+            z_.avail_out = static_cast<uInt>(buf_.size());
+            rc = deflate(&z_, flush);
+            if (rc == Z_STREAM_ERROR) throw IoError("zlib deflate failed");
+            std::size_t have = buf_.size() - z_.avail_out;
+            if (have) out_(ByteView(buf_.data(), have));
+        } while (z_.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+    }
+
+  private:
+    z_stream z_{};
+    std::function<void(ByteView)> out_;
+    Bytes buf_;
+};
+
+}  // namespace
+
+struct BundleWriter::Impl {
+    std::filesystem::path target;
+    std::filesystem::path temp;
+    int fd = -1;
+    std::uint64_t offset = 0;
+    Digest file_digest{Digest::Algorithm::sha256};
+    BundleManifest manifest;
+    std::set<std::string> names;
+    bool broken = false;
+    bool committed = false;
+
+    void write_raw(ByteView data) {
+        file_digest.update(data);
+        while (!data.empty()) {
+            ssize_t n = ::write(fd, data.data(), data.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0)
+                throw IoError(fmt::format("writing {} failed: {}", temp.string(), errno_text()), {},
+                              "check free space in the backup directory");
+            offset += static_cast<std::uint64_t>(n);
+            data = data.subspan(static_cast<std::size_t>(n));
+        }
+    }
+    void discard() {
+        if (fd >= 0) ::close(fd);
+        fd = -1;
+        if (!temp.empty()) {
+            std::error_code ignored;
+            std::filesystem::remove(temp, ignored);
+        }
+    }
+};
+
+BundleWriter::BundleWriter(std::filesystem::path target, BundleKind kind, DeviceIdentity identity,
+                           nlohmann::json metadata)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->target = std::move(target);
+    auto dir =
+        impl_->target.has_parent_path() ? impl_->target.parent_path() : std::filesystem::path(".");
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    impl_->temp =
+        dir / fmt::format(".{}.tmp{}", impl_->target.filename().string(), std::random_device{}());
+    impl_->fd = ::open(impl_->temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (impl_->fd < 0)
+        throw IoError(fmt::format("cannot create {}: {}", impl_->temp.string(), errno_text()),
+                      "nothing was written to the device",
+                      "check that the backup directory is writable (--backup-dir)");
+    impl_->manifest.kind = kind;
+    impl_->manifest.created = utc_now_iso8601();
+    impl_->manifest.tool_version = tool_version();
+    impl_->manifest.identity = std::move(identity);
+    impl_->manifest.metadata =
+        metadata.is_object() ? std::move(metadata) : nlohmann::json::object();
+    impl_->write_raw(detail::header_bytes());
+}
+
+BundleWriter::~BundleWriter() {
+    if (impl_ && !impl_->committed) impl_->discard();
+}
+
+nlohmann::json& BundleWriter::metadata() {
+    return impl_->manifest.metadata;
+}
+
+void BundleWriter::add(const std::string& name, ByteView data, nlohmann::json metadata) {
+    add_streamed(
+        name, [&](const ByteSink& sink) { sink(data); }, std::move(metadata));
+}
+
+void BundleWriter::add_streamed(const std::string& name,
+                                const std::function<void(const ByteSink&)>& produce,
+                                nlohmann::json metadata) {
+    if (impl_->broken || impl_->committed)
+        throw IoError(
+            "bundle writer is no longer usable (an earlier entry failed or it was committed)");
+    if (name.empty() || !impl_->names.insert(name).second)
+        throw UsageError(fmt::format("bundle entry name '{}' is empty or used twice", name));
+    BundleEntry entry;
+    entry.name = name;
+    entry.offset = impl_->offset;
+    entry.metadata = metadata.is_object() ? std::move(metadata) : nlohmann::json::object();
+    Digest digest(Digest::Algorithm::sha256);
+    try {
+        Deflater deflater([&](ByteView out) { impl_->write_raw(out); });
+        produce([&](ByteView chunk) {
+            digest.update(chunk);
+            entry.size += chunk.size();
+            deflater.feed(chunk, Z_NO_FLUSH);
+        });
+        deflater.feed({}, Z_FINISH);
+    } catch (...) {
+        impl_->broken = true;
+        impl_->discard();
+        throw;
+    }
+    entry.compressed_size = impl_->offset - entry.offset;
+    entry.sha256 = digest.finish_hex();
+    spdlog::debug("bundle {}: entry {} {} bytes -> {}", impl_->target.filename().string(), name,
+                  entry.size, entry.compressed_size);
+    impl_->manifest.entries.push_back(std::move(entry));
+}
+
+BundleManifest BundleWriter::commit() {
+    if (impl_->broken || impl_->committed) throw IoError("bundle writer is no longer usable");
+    try {
+        std::string text = to_json(impl_->manifest).dump();
+        std::uint64_t manifest_offset = impl_->offset;
+        impl_->write_raw(as_bytes(text));
+        impl_->write_raw(detail::trailer_prefix(manifest_offset, text.size()));
+        Bytes digest = impl_->file_digest.finish();
+        impl_->write_raw(digest);
+        if (::fsync(impl_->fd) != 0)
+            throw IoError(fmt::format("fsync {} failed: {}", impl_->temp.string(), errno_text()));
+        ::close(impl_->fd);
+        impl_->fd = -1;
+        // Read the sealed file back before it gets its final name.
+        BundleReader::open(impl_->temp, BundleReader::Check::full).verify_all();
+        std::filesystem::rename(impl_->temp, impl_->target);
+    } catch (...) {
+        impl_->broken = true;
+        impl_->discard();
+        throw;
+    }
+    impl_->committed = true;
+    auto dir =
+        impl_->target.has_parent_path() ? impl_->target.parent_path() : std::filesystem::path(".");
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+    return impl_->manifest;
+}
+
+}  // namespace cr::archive
