@@ -218,7 +218,9 @@ TEST(BackupStoreTest, ListsNewestFirstAndFindsByDevice) {
     ASSERT_EQ(all.size(), 4u);
     EXPECT_EQ(std::count_if(all.begin(), all.end(), [](auto& b) { return !b.readable; }), 1);
     for (const auto& b : all)
-        if (!b.readable) EXPECT_FALSE(to_json(b).value("error", "").empty());
+        if (!b.readable) {
+            EXPECT_FALSE(to_json(b).value("error", "").empty());
+        }
 
     auto hit = store.find_newest(identity("0xaaaa", "x"), BundleKind::partition, "efs2");
     ASSERT_TRUE(hit);
