@@ -91,6 +91,7 @@ class EdlSession {
     std::string how_opened_;
     std::optional<partition::PartitionMap> map_;
     std::optional<std::uint32_t> pages_per_block_;
+    std::uint64_t total_pages_ = 0;
     friend class EdlSessionOpener;
 };
 
