@@ -53,8 +53,9 @@ class Package {
     const std::vector<PackageOp>& operations() const;
     // DISK patches from the chosen patch XMLs, in file order.
     const std::vector<RawOp>& disk_patches() const;
-    // Program regions of the *_factory rawprogram (even when it is not chosen): what a factory
-    // flash overwrites, i.e. calibration (cefs.mbn into efs2). Sector-resolved where possible.
+    // Program entries of the *_factory rawprogram (parsed even when it is not chosen) that no
+    // non-factory rawprogram writes at the same place: what only a factory flash overwrites, i.e.
+    // calibration (cefs.mbn into efs2 at sector 1280 on EC25).
     const std::vector<RawOp>& factory_regions() const;
     // Notes for the user ("using ..._update.xml; ..._factory.xml ignored (needs --factory)").
     const std::vector<std::string>& notes() const;

@@ -1,0 +1,215 @@
+// Orders a package's operations (NAND known-good order) and marks calibration-touching steps.
+#include "src/package/flash_plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "src/util/error.hpp"
+
+namespace cr::package {
+namespace {
+
+std::optional<Region> region_of(const RawOp& op, std::uint64_t sectors,
+                                const std::optional<std::uint64_t>& disk) {
+    auto start = eval_sector(op.start_sector, disk);
+    if (!start) return std::nullopt;
+    return Region{op.label, op.physical_partition, op.sector_size, *start,
+                  sectors,  op.pages_per_block};
+}
+
+FlashStep make_step(const PackageOp& po, const PlanOptions& o) {
+    FlashStep s;
+    s.op = po.op;
+    s.kind = po.op.kind == OpKind::erase ? StepKind::erase : StepKind::program;
+    std::uint64_t sectors = po.op.num_sectors;
+    if (s.kind == StepKind::program) {
+        s.file = po.file;
+        sectors = (po.file_bytes + po.op.sector_size - 1) / po.op.sector_size;
+        s.bytes = sectors * po.op.sector_size;
+    }
+    s.region = region_of(po.op, sectors, o.num_disk_sectors);
+    s.is_sbl = s.region && s.region->start_sector == 0 && s.region->physical_partition == 0;
+    return s;
+}
+
+// The whole partition a step lies in, as far as we know it: the XML's partition size for a
+// program, the device's table when it names the region.
+Region backup_region(const FlashStep& s, const std::vector<Region>& known) {
+    for (const auto& k : known)
+        if (overlaps(k, *s.region)) return k;
+    Region r = *s.region;
+    if (s.kind == StepKind::program && s.op.num_sectors > r.num_sectors)
+        r.num_sectors = s.op.num_sectors;
+    return r;
+}
+
+void mark_calibration(FlashStep& s, const Package& pkg, const PlanOptions& o) {
+    if (s.kind != StepKind::erase && s.kind != StepKind::program) return;
+    if (is_calibration_label(s.op.label)) {
+        s.touches_calibration = true;
+        s.calibration_reason = "label " + s.op.label;
+        return;
+    }
+    if (!s.region) return;
+    for (const auto& f : pkg.factory_regions()) {
+        auto fr = region_of(f, std::max<std::uint64_t>(f.num_sectors, 1), o.num_disk_sectors);
+        if ((fr && overlaps(*fr, *s.region)) ||
+            (is_calibration_label(f.label) && f.label == s.op.label)) {
+            s.touches_calibration = true;
+            s.calibration_reason = fmt::format("factory XML writes {} here", f.filename);
+            return;
+        }
+    }
+    for (const auto& k : o.known_calibration)
+        if (overlaps(k, *s.region)) {
+            s.touches_calibration = true;
+            s.calibration_reason = "overlaps the device's " + k.label + " partition";
+            return;
+        }
+}
+
+bool same_region(const Region& a, const Region& b) {
+    return a.physical_partition == b.physical_partition && a.start_sector == b.start_sector &&
+           a.num_sectors == b.num_sectors && a.sector_size == b.sector_size;
+}
+
+}  // namespace
+
+std::string_view to_string(StepKind kind) {
+    switch (kind) {
+        case StepKind::erase:
+            return "erase";
+        case StepKind::program:
+            return "program";
+        case StepKind::patch:
+            return "patch";
+        case StepKind::reset:
+            return "reset";
+    }
+    return "?";
+}
+
+bool is_calibration_label(std::string_view label) {
+    std::string l;
+    for (char c : label) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return l == "efs2" || l == "fsg" || l == "modem_st1" || l == "modem_st2";
+}
+
+bool overlaps(const Region& a, const Region& b) {
+    if (a.physical_partition != b.physical_partition) return false;
+    unsigned __int128 a0 = static_cast<unsigned __int128>(a.start_sector) * a.sector_size;
+    unsigned __int128 a1 = a0 + static_cast<unsigned __int128>(a.num_sectors) * a.sector_size;
+    unsigned __int128 b0 = static_cast<unsigned __int128>(b.start_sector) * b.sector_size;
+    unsigned __int128 b1 = b0 + static_cast<unsigned __int128>(b.num_sectors) * b.sector_size;
+    return a0 < b1 && b0 < a1;
+}
+
+FlashPlan make_flash_plan(const Package& pkg, const PlanOptions& o) {
+    std::vector<FlashStep> sbl_erase, erases, programs, sbl_programs;
+    for (const auto& po : pkg.operations()) {
+        FlashStep s = make_step(po, o);
+        mark_calibration(s, pkg, o);
+        if (s.kind == StepKind::erase)
+            (s.is_sbl ? sbl_erase : erases).push_back(std::move(s));
+        else
+            (s.is_sbl ? sbl_programs : programs).push_back(std::move(s));
+    }
+    FlashPlan plan;
+    for (auto* group : {&sbl_erase, &erases, &programs, &sbl_programs})
+        for (auto& s : *group) plan.steps.push_back(std::move(s));
+    for (const auto& p : pkg.disk_patches()) {
+        FlashStep s;
+        s.kind = StepKind::patch;
+        s.op = p;
+        plan.steps.push_back(std::move(s));
+    }
+    if (o.reset) {
+        FlashStep reset;
+        reset.kind = StepKind::reset;
+        plan.steps.push_back(std::move(reset));
+    }
+    for (const auto& s : plan.steps) {
+        if (!s.touches_calibration) continue;
+        if (!s.region)
+            throw DecodeError(
+                fmt::format("{}: the sectors of calibration region {} cannot be "
+                            "resolved without the device",
+                            s.op.origin, s.op.label));
+        Region r = backup_region(s, o.known_calibration);
+        if (std::none_of(plan.calibration_regions.begin(), plan.calibration_regions.end(),
+                         [&](const Region& x) { return same_region(x, r); }))
+            plan.calibration_regions.push_back(r);
+    }
+    return plan;
+}
+
+nlohmann::json to_json(const FlashStep& s) {
+    nlohmann::json j = {{"action", to_string(s.kind)}, {"label", s.op.label}};
+    if (s.kind == StepKind::reset) return j;
+    j["physical_partition"] = s.op.physical_partition;
+    j["sector_size"] = s.op.sector_size;
+    j["start_sector"] = s.op.start_sector;
+    if (s.region) j["num_sectors"] = s.region->num_sectors;
+    if (s.file) j["file"] = s.file->filename().string();
+    if (s.kind == StepKind::program) j["bytes"] = s.bytes;
+    if (s.kind == StepKind::patch) {
+        j["byte_offset"] = s.op.byte_offset;
+        j["size_in_bytes"] = s.op.size_in_bytes;
+        j["value"] = s.op.value;
+    }
+    j["sbl"] = s.is_sbl;
+    j["touches_calibration"] = s.touches_calibration;
+    if (s.touches_calibration) j["calibration_reason"] = s.calibration_reason;
+    j["origin"] = s.op.origin;
+    return j;
+}
+
+nlohmann::json to_json(const FlashPlan& plan) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : plan.steps) steps.push_back(to_json(s));
+    nlohmann::json cal = nlohmann::json::array();
+    for (const auto& r : plan.calibration_regions)
+        cal.push_back({{"label", r.label},
+                       {"physical_partition", r.physical_partition},
+                       {"start_sector", r.start_sector},
+                       {"num_sectors", r.num_sectors},
+                       {"sector_size", r.sector_size}});
+    return {{"steps", steps}, {"calibration_regions", cal}};
+}
+
+std::string describe(const FlashPlan& plan) {
+    std::string out =
+        fmt::format("{:>3}  {:<8} {:<12} {:>3} {:>18} {:>8} {:>11}  {}\n", "#", "action",
+                    "partition", "lun", "start", "sectors", "bytes", "file");
+    int n = 0;
+    for (const auto& s : plan.steps) {
+        ++n;
+        if (s.kind == StepKind::reset) {
+            out += fmt::format("{:>3}  reset\n", n);
+            continue;
+        }
+        std::string sectors = s.region ? std::to_string(s.region->num_sectors) : "?";
+        std::string bytes = s.kind == StepKind::program ? std::to_string(s.bytes)
+                            : s.kind == StepKind::patch ? std::to_string(s.op.size_in_bytes)
+                                                        : "-";
+        std::string file = s.file ? s.file->filename().string() : s.op.what;
+        out += fmt::format(
+            "{:>3}  {:<8} {:<12} {:>3} {:>18} {:>8} {:>11}  {}{}{}\n", n, to_string(s.kind),
+            s.op.label.empty() ? "-" : s.op.label, s.op.physical_partition, s.op.start_sector,
+            sectors, bytes, file, s.is_sbl ? "  [SBL]" : "",
+            s.touches_calibration ? "  [CALIBRATION: " + s.calibration_reason + "]" : "");
+    }
+    if (!plan.calibration_regions.empty()) {
+        out += "Calibration regions touched (backed up before flashing):\n";
+        for (const auto& r : plan.calibration_regions)
+            out += fmt::format("  {} lun {} sectors {}+{}\n", r.label.empty() ? "-" : r.label,
+                               r.physical_partition, r.start_sector, r.num_sectors);
+    } else {
+        out += "Calibration: not touched.\n";
+    }
+    return out;
+}
+
+}  // namespace cr::package
