@@ -30,6 +30,8 @@ struct BackupOptions {
     std::optional<std::filesystem::path> output;           // -o FILE: also export here
     CalibrationFormat format = CalibrationFormat::bundle;  // format of `output`
     std::string model;  // catalogue model when known (sim devices); recorded in the identity
+    // EDL path: the Firehose programmer (--programmer); else the programmer store's match.
+    std::optional<std::filesystem::path> programmer;
     ProgressFn progress;
 };
 
