@@ -34,7 +34,8 @@ bool DiagClient::matches(ByteView request, ByteView reply) const {
 // The next complete frame, or nullopt when the deadline passes. Framing problems are logged
 // and remembered; the caller decides whether they explain a missing reply.
 std::optional<Bytes> DiagClient::next_frame(Deadline& deadline) {
-    std::vector<std::uint8_t> buf(options_.receive_buffer);
+    Bytes& buf = receive_buffer_;
+    buf.resize(options_.receive_buffer);
     while (true) {
         while (!queued_.empty()) {
             HdlcEvent ev = std::move(queued_.front());

@@ -143,6 +143,7 @@ class DiagClient {
     HdlcDeframer deframer_;
     std::vector<HdlcEvent> queued_;
     DiagStats stats_;
+    Bytes receive_buffer_;
     std::string last_problem_;  // framing trouble seen while waiting for a reply
 };
 

@@ -62,6 +62,11 @@ class EfsTree {
     std::map<std::string, EfsNode, std::less<>> nodes_;
 };
 
+// The image header: 20 bytes; efs_image_payload_size() reads the payload length it announces
+// (nullopt without our magic), so loaders read only what they need.
+constexpr std::size_t kEfsImageHeaderSize = 20;
+std::optional<std::uint32_t> efs_image_payload_size(ByteView header);
+
 // Path helpers: "/a/b/" -> "/a/b"; parent("/a/b") == "/a"; returns "" for invalid paths.
 std::string normalize_efs_path(std::string_view path);
 std::string efs_parent(std::string_view path);
@@ -80,6 +85,8 @@ std::uint64_t efs_capacity(VirtualModule& module);
 // A calibrated factory EFS: NV items (IMEIs from the module state, NV 453 = 0), rfnv files,
 // provisioning files; about 1,500 files / 3 MB. Deterministic per module id.
 void write_factory_efs(VirtualModule& module);
+// The same content as a tree, without writing it (tests compare against it).
+EfsTree factory_efs_tree(const VirtualModule& module, const ModuleState& state);
 
 // --- Query API (used by the virtual AT port to derive CFUN and by tests) ---
 struct EfsHealth {

@@ -1,0 +1,244 @@
+#include <gtest/gtest.h>
+
+#include "nv/imei.hpp"
+#include "sim/core/provisioning.hpp"
+#include "sim/diag/efs_store.hpp"
+#include "src/util/error.hpp"
+#include "tests/integration/diag/diag_fixture.hpp"
+
+namespace cr::testing {
+namespace {
+
+using namespace cr::diag;
+
+class DiagTarget : public ::testing::Test {
+  protected:
+    void SetUp() override { module = sim::VirtualModule::open(sims.path(), "rm520n"); }
+    TempSimDir sims;
+    std::shared_ptr<sim::VirtualModule> module;
+};
+
+TEST_F(DiagTarget, IdentityRepliesDecodeAndUnsolicitedFramesAreSkipped) {
+    DiagSession s(*module);
+    auto ext = s.diag().ext_build_id();
+    EXPECT_EQ(ext.msm_hw_version, module->model().msm_hw_id);
+    EXPECT_EQ(ext.build_id, module->state().firmware);
+    EXPECT_EQ(s.diag().esn(), module->state().serial);
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(s.diag().version().ver_dir.size(), 8u);
+    EXPECT_FALSE(s.diag().feature_query().empty());
+    EXPECT_GT(s.diag().stats().unsolicited, 0u);
+    EXPECT_THROW(s.diag().request(Bytes{0x3A}, "unknown"), DiagCommandError);
+}
+
+TEST_F(DiagTarget, NvItemsPerSubscriptionReadWriteAndNotActive) {
+    DiagSession s(*module);
+    NvClient nv(s.diag());
+    auto imeis = module->state().imeis;
+    ASSERT_EQ(imeis.size(), 2u);
+    auto r0 = nv.read(550, 0);
+    ASSERT_TRUE(r0.ok()) << r0.describe();
+    EXPECT_EQ(nv::decode_imei_nv(r0.data), imeis[0]);
+    auto r1 = nv.read(550, 1);
+    ASSERT_TRUE(r1.ok()) << r1.describe();
+    EXPECT_EQ(nv::decode_imei_nv(r1.data), imeis[1]);
+    auto ftm = nv.read(453);
+    ASSERT_TRUE(ftm.ok());
+    EXPECT_EQ(ftm.data[0], 0);
+    EXPECT_TRUE(nv.read(6000).not_active());
+    EXPECT_TRUE(nv.read(550, 2).not_active());
+    EXPECT_EQ(nv.read(71).diag_error, kBadParm);  // write-only item
+
+    Bytes value{0x11, 0x22, 0x33};
+    ASSERT_TRUE(nv.write(6000, value, 1).ok());
+    auto back = nv.read(6000, 1);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(Bytes(back.data.begin(), back.data.begin() + 3), value);
+    EXPECT_TRUE(nv.read(6000, 0).not_active());  // other subscription untouched
+}
+
+TEST_F(DiagTarget, SpcGatesProtectedItemsAndCountsWrongAttempts) {
+    DiagSession s(*module);
+    NvClient nv(s.diag());
+    EXPECT_EQ(nv.read(85).diag_error, kBadSpcMode);
+    try {
+        s.diag().send_spc("123456");
+        FAIL() << "wrong SPC accepted";
+    } catch (const ProtocolError& e) {
+        EXPECT_NE(std::string(e.what()).find("NOT retried"), std::string::npos);
+    }
+    EXPECT_EQ(sim::diag_runtime(module->state()).spc_failures, 1);
+    EXPECT_THROW(s.diag().send_spc("12"), UsageError);
+    s.diag().send_spc("000000");
+    auto spc = nv.read(85);
+    ASSERT_TRUE(spc.ok());
+    EXPECT_EQ(std::string(spc.data.begin(), spc.data.begin() + 6), "000000");
+}
+
+TEST_F(DiagTarget, SpcLocksOutAfterThreeWrongCodesUntilReset) {
+    {
+        DiagSession s(*module);
+        for (int i = 0; i < 3; ++i) EXPECT_THROW(s.diag().send_spc("111111"), ProtocolError);
+        EXPECT_THROW(s.diag().send_spc("000000"), ProtocolError);  // locked out
+        s.diag().control(ControlMode::reset);                      // a reboot ends the lockout
+    }
+    DiagSession s(*module);
+    s.diag().send_spc("000000");
+}
+
+TEST_F(DiagTarget, EfsWalkIsCompleteAndWithinTheRoundTripBudget) {
+    DiagSession s(*module);
+    Efs2Client efs(s.diag());
+    auto start = s.diag().stats().round_trips;
+    std::size_t files = 0, dirs = 0;
+    std::uint64_t bytes = 0;
+    auto factory = sim::factory_efs_tree(*module, module->state());
+    efs.walk("/", [&](const EfsWalkEntry& w) {
+        if (w.entry.is_dir()) {
+            ++dirs;
+            return true;
+        }
+        Bytes data = efs.read_file(w.path, static_cast<std::uint32_t>(w.entry.size));
+        const sim::EfsNode* want = factory.find(w.path);
+        EXPECT_TRUE(want && want->data == data) << w.path;
+        ++files;
+        bytes += data.size();
+        return true;
+    });
+    auto trips = s.diag().stats().round_trips - start;
+    EXPECT_EQ(files, factory.file_count());
+    EXPECT_GT(files, 1400u);
+    EXPECT_GT(bytes, 2500000u);
+    EXPECT_LE(trips, (files + dirs) * 3 + bytes / 1024) << files << " files " << bytes << " bytes";
+    auto rfnv = efs.list("/nv/item_files/rfnv");
+    EXPECT_GT(rfnv.size(), 1000u);
+    EXPECT_TRUE(rfnv[0].is_item());
+}
+
+TEST_F(DiagTarget, FileOperationsGetPutStatMkdirUnlink) {
+    DiagSession s(*module);
+    Efs2Client efs(s.diag());
+    EXPECT_EQ(efs.subsystem(), efs::kSubsysPrimary);
+    EXPECT_GT(efs.query().max_path, 0);
+    efs.put("/test/item", Bytes{1, 2, 3});
+    EXPECT_EQ(efs.get("/test/item"), (Bytes{1, 2, 3}));
+    EXPECT_TRUE(efs.stat("/test/item").is_item());
+    Bytes big(5000);
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
+    efs.write_file("/test/big.bin", big);
+    EXPECT_EQ(efs.read_file("/test/big.bin"), big);
+    EXPECT_EQ(efs.read_file("/test/big.bin", 5000), big);
+    EXPECT_EQ(efs.stat("/test/big.bin").size, 5000);
+    efs.mkdir("/test/sub");
+    try {
+        efs.mkdir("/test/sub");
+        FAIL();
+    } catch (const EfsError& e) {
+        EXPECT_EQ(e.err(), efs::kEexist);
+    }
+    try {
+        efs.rmdir("/test");
+        FAIL();
+    } catch (const EfsError& e) {
+        EXPECT_EQ(e.err(), efs::kEnotempty);
+    }
+    efs.rmdir("/test/sub");
+    efs.unlink("/test/item");
+    EXPECT_FALSE(efs.try_stat("/test/item"));
+    try {
+        efs.get("/nope");
+        FAIL();
+    } catch (const EfsError& e) {
+        EXPECT_EQ(e.err(), efs::kEnoent);
+    }
+    efs.sync();
+    s.close();
+    DiagSession again(*module);  // persisted in the efs2 partition
+    Efs2Client efs2(again.diag());
+    EXPECT_EQ(efs2.read_file("/test/big.bin"), big);
+}
+
+TEST_F(DiagTarget, LongUnsyncedWritesHitEnospcAndSyncingAvoidsIt) {
+    DiagSession s(*module);
+    Efs2Client efs(s.diag());
+    Bytes chunk(4000, 0xAB);
+    bool enospc = false;
+    for (int i = 0; i < 800 && !enospc; ++i) {
+        try {
+            efs.put("/bulk/f" + std::to_string(i), chunk);
+        } catch (const EfsError& e) {
+            EXPECT_EQ(e.err(), efs::kEnospc);
+            enospc = true;
+        }
+    }
+    EXPECT_TRUE(enospc);
+    efs.sync();
+    for (int i = 0; i < 600; ++i) {  // 2.4 MB: more than the unsynced limit in total
+        efs.put("/bulk/g" + std::to_string(i), chunk);
+        if (i % 200 == 199) efs.sync();
+    }
+}
+
+TEST_F(DiagTarget, RestoreWithoutResetLeavesCfun7UntilReset) {
+    EXPECT_EQ(sim::derived_cfun(*module), 1);
+    {
+        DiagSession s(*module);
+        EXPECT_TRUE(s.diag().control(ControlMode::offline_digital));
+        EXPECT_EQ(sim::derived_cfun(*module), 7);
+        NvClient nv(s.diag());
+        ASSERT_TRUE(nv.write(5153, Bytes{2}).ok());
+        EXPECT_THROW(s.diag().control(ControlMode::online), DiagCommandError);
+        Efs2Client(s.diag()).sync();
+    }
+    EXPECT_TRUE(sim::diag_runtime(module->state()).pending_reset);
+    EXPECT_EQ(sim::derived_cfun(*module), 7);
+    {
+        DiagSession s(*module);
+        s.diag().control(ControlMode::reset);
+        // The port closes after the echo: the next request sees the device gone.
+        EXPECT_THROW(s.diag().version(), DeviceGoneError);
+    }
+    EXPECT_EQ(module->state().mode, sim::Mode::normal);
+    EXPECT_EQ(sim::derived_cfun(*module), 1);
+}
+
+TEST_F(DiagTarget, EdlSwitchRepliesThenTheModuleIsInEdl) {
+    DiagSession s(*module);
+    s.diag().switch_to_edl();
+    EXPECT_EQ(module->state().mode, sim::Mode::edl);
+}
+
+TEST_F(DiagTarget, WipedEfs2IsTheSkeletonAndARawRestoreBringsItBack) {
+    const auto* efs2 = sim::find_partition(module->model(), "efs2");
+    ASSERT_TRUE(efs2);
+    Bytes raw(efs2->num_sectors * module->model().sector_size);
+    module->storage().read(efs2->start_sector, raw);
+    sim::apply_state(*module, "cfun5", {});
+    EXPECT_EQ(sim::derived_cfun(*module), 5);
+    EXPECT_FALSE(sim::efs_health(*module).formatted);
+    {
+        DiagSession s(*module);
+        NvClient nv(s.diag());
+        EXPECT_TRUE(nv.read(550).not_active());
+        EXPECT_TRUE(nv.read(453).not_active());
+        Efs2Client efs(s.diag());
+        EXPECT_FALSE(efs.try_stat("/nv/item_files/rfnv"));
+        EXPECT_TRUE(efs.list("/nvm/num").empty());
+    }
+    module->storage().write(efs2->start_sector, raw);  // a raw efs2 backup written back
+    EXPECT_EQ(sim::derived_cfun(*module), 1);
+    DiagSession s(*module);
+    EXPECT_TRUE(NvClient(s.diag()).read(550).ok());
+}
+
+TEST(DiagTargetUblox, EfsIsOnTheAlternateSubsystemAndTheClientProbesIt) {
+    TempSimDir sims;
+    auto m = sim::VirtualModule::open(sims.path(), "sara-r412m");
+    DiagSession s(*m);
+    Efs2Client efs(s.diag());
+    efs.put("/x", Bytes{9});
+    EXPECT_EQ(efs.subsystem(), efs::kSubsysAlternate);
+    EXPECT_EQ(efs.get("/x"), Bytes{9});
+}
+
+}  // namespace
+}  // namespace cr::testing
