@@ -1,7 +1,218 @@
+// `cellrescue backup | restore | convert | imei`: calibration backup and restore (engineer C).
+#include <fmt/format.h>
+
+#include <filesystem>
+
 #include "cli/commands.hpp"
+#include "nv/imei.hpp"
+#include "nv/qcn.hpp"
+#include "nv/xqcn.hpp"
+#include "src/archive/backup_store.hpp"
+#include "src/util/error.hpp"
+#include "src/util/hex.hpp"
+#include "src/workflows/backup.hpp"
+#include "src/workflows/backup_bundle.hpp"
+#include "src/workflows/restore.hpp"
 
 namespace cr::cli {
+namespace {
 
-void register_calibration(CLI::App& app, Context& ctx) { (void)ctx; (void)app; }
+namespace fs = std::filesystem;
+using workflows::CalibrationFormat;
+
+std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + (s.empty() ? "-" : s);
+    return out.empty() ? "none" : out;
+}
+
+void add_backup(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand(
+        "backup", "back up calibration: NV items + EFS over DIAG (raw efs2/fsg/modem_st in EDL)");
+    auto output = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>();
+    auto programmer = std::make_shared<std::string>();
+    cmd->add_option("-o,--output", *output, "also export the backup to FILE");
+    cmd->add_option("--format", *format, "export format: bundle|xqcn|qcn (default: by extension)");
+    cmd->add_option("--programmer", *programmer, "Firehose programmer (device in EDL)");
+    cmd->callback([&ctx, output, format, programmer] {
+        auto device = ctx.open_device();
+        workflows::BackupOptions options;
+        options.store_dir = ctx.backup_dir();
+        if (!output->empty()) {
+            options.output = fs::path(*output);
+            options.format = format->empty() ? workflows::format_from_path(*output)
+                                             : workflows::parse_calibration_format(*format);
+        } else if (!format->empty()) {
+            throw UsageError("--format needs -o FILE");
+        }
+        if (!programmer->empty()) options.programmer = fs::path(*programmer);
+        options.progress = ctx.progress();
+        auto r = workflows::backup(*device, options);
+        nlohmann::json j{{"bundle", r.bundle.string()},
+                         {"raw_partitions", r.raw_partitions},
+                         {"nv_items", r.nv_items},
+                         {"efs_files", r.efs_files},
+                         {"efs_bytes", r.efs_bytes},
+                         {"imeis", r.calibration.identity.imeis},
+                         {"firmware", r.calibration.identity.firmware},
+                         {"round_trips", r.traffic.round_trips}};
+        if (r.exported) j["exported"] = r.exported->string();
+        std::string text =
+            r.raw_partitions
+                ? fmt::format("raw calibration partitions saved to {}", r.bundle.string())
+                : fmt::format(
+                      "backed up {} NV items and {} EFS files ({} bytes), IMEI {}\n"
+                      "bundle: {}",
+                      r.nv_items, r.efs_files, r.efs_bytes, join(r.calibration.identity.imeis),
+                      r.bundle.string());
+        if (r.exported) text += "\nexported: " + r.exported->string();
+        ctx.emit(j, text);
+    });
+}
+
+// IMEIs of this device's own earlier calibration backups. Only virtual modules have a name
+// that identifies the unit; real devices are recognised by IMEI, serial or --imei.
+std::vector<std::string> own_backup_imeis(const Context& ctx, const Device& device) {
+    std::vector<std::string> out;
+    if (!device.is_virtual()) return out;
+    for (const auto& b : archive::BackupStore(ctx.backup_dir()).list()) {
+        if (!b.readable || b.manifest.kind != archive::BundleKind::calibration) continue;
+        if (workflows::bundle_device_name(b.manifest) != device.name()) continue;
+        for (const auto& imei : b.manifest.identity.imeis) out.push_back(imei);
+    }
+    return out;
+}
+
+nlohmann::json to_json(const workflows::RestoreReport& r) {
+    return {{"match", std::string(to_string(r.match))},
+            {"backup_imeis", r.backup_imeis},
+            {"target_imeis_before", r.target_imeis_before},
+            {"written_imeis", r.written_imeis},
+            {"notes", r.notes},
+            {"nv_written", r.nv_written},
+            {"nv_failed", r.nv_failed},
+            {"files_written", r.files_written},
+            {"differences", r.differences},
+            {"verified", r.verified()},
+            {"round_trips", r.traffic.round_trips}};
+}
+
+void add_restore(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand("restore", "restore a calibration backup (bundle, .xqcn, .qcn)");
+    auto file = std::make_shared<std::string>();
+    auto imei = std::make_shared<std::string>();
+    auto imei2 = std::make_shared<std::string>();
+    auto no_reset = std::make_shared<bool>(false);
+    cmd->add_option("backup", *file, "the backup file")->required();
+    cmd->add_option("--imei", *imei,
+                    "the TARGET's own IMEI (label) when restoring another "
+                    "module's backup; Luhn-checked");
+    cmd->add_option("--imei2", *imei2, "the target's own second IMEI (SIM 2)");
+    cmd->add_flag("--no-reset", *no_reset, "do not reset at the end (the modem stays CFUN=7)");
+    cmd->callback([&ctx, file, imei, imei2, no_reset] {
+        // Validate the IMEIs before touching anything.
+        if (!imei->empty()) nv::require_valid_imei(*imei);
+        if (!imei2->empty()) nv::require_valid_imei(*imei2);
+        nv::Calibration backup = workflows::load_calibration(*file);
+        auto device = ctx.open_device();
+        workflows::RestoreOptions options;
+        if (!imei->empty()) options.imeis.imei = *imei;
+        if (!imei2->empty()) options.imeis.imei2 = *imei2;
+        options.known_own_imeis = own_backup_imeis(ctx, *device);
+        options.reset_after = !*no_reset;
+        options.confirm = [&ctx](const std::string& q) { return ctx.confirm(q); };
+        options.progress = ctx.progress();
+        auto r = workflows::restore(*device, backup, options);
+        std::string text =
+            fmt::format("restored {} NV items and {} EFS files ({}); IMEI now {}", r.nv_written,
+                        r.files_written, to_string(r.match), join(r.written_imeis));
+        for (const auto& n : r.notes) text += "\n  " + n;
+        for (const auto& d : r.differences) text += "\n  DIFFERENCE: " + d;
+        ctx.emit(to_json(r), text);
+        if (!r.verified())
+            throw VerifyError(
+                fmt::format("{} difference(s) after the restore", r.differences.size()),
+                "the module holds the restored calibration except the listed items",
+                "check the listed items; run the restore again or restore the raw "
+                "efs2 partition over EDL");
+    });
+}
+
+void add_convert(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand("convert", "convert between .xqcn, .qcn and backup bundles");
+    auto in = std::make_shared<std::string>();
+    auto out = std::make_shared<std::string>();
+    cmd->add_option("input", *in, "bundle, .xqcn or .qcn")->required();
+    cmd->add_option("output", *out, "format by extension: .xqcn, .qcn, else bundle")->required();
+    cmd->callback([&ctx, in, out] {
+        nv::Calibration cal = workflows::load_calibration(*in);
+        auto format = workflows::format_from_path(*out);
+        workflows::export_calibration(cal, *out, format);
+        ctx.emit(
+            {{"input", *in},
+             {"output", *out},
+             {"nv_items", nv::nv_item_count(cal)},
+             {"efs_files", nv::efs_file_count(cal)},
+             {"imeis", nv::imeis_of(cal)}},
+            fmt::format("{} -> {}: {} NV items, {} EFS files, IMEI {}", *in, *out,
+                        nv::nv_item_count(cal), nv::efs_file_count(cal), join(nv::imeis_of(cal))));
+    });
+}
+
+void add_imei(CLI::App& app, Context& ctx) {
+    auto* imei = app.add_subcommand("imei", "IMEI tools: check, decode, encode, correct");
+    imei->require_subcommand(1);
+    auto value = std::make_shared<std::string>();
+    auto* check = imei->add_subcommand("check", "check an IMEI's Luhn digit");
+    check->add_option("imei", *value)->required();
+    check->callback([&ctx, value] {
+        bool ok = nv::is_valid_imei(*value);
+        nlohmann::json j{{"imei", *value}, {"valid", ok}};
+        if (!ok && value->size() >= 14)
+            j["expected_check_digit"] = nv::luhn_check_digit(value->substr(0, 14));
+        ctx.emit(j, ok ? *value + ": valid" : "");
+        if (!ok) nv::require_valid_imei(*value);
+    });
+    auto* decode = imei->add_subcommand("decode", "decode NV 550 bytes (hex) to an IMEI");
+    auto hex = std::make_shared<std::string>();
+    decode->add_option("hex", *hex)->required();
+    decode->callback([&ctx, hex] {
+        auto imei_text = nv::decode_imei_nv(from_hex(*hex));
+        ctx.emit({{"imei", imei_text ? *imei_text : ""}}, imei_text ? *imei_text : "(empty)");
+    });
+    auto* encode = imei->add_subcommand("encode", "encode an IMEI as NV 550 bytes");
+    encode->add_option("imei", *value)->required();
+    encode->callback([&ctx, value] {
+        std::string h = to_hex(nv::encode_imei_nv(*value), " ");
+        ctx.emit({{"imei", *value}, {"nv550", h}}, h);
+    });
+    auto* correct = imei->add_subcommand(
+        "correct", "write the module's OWN IMEI over DIAG (after restoring a donor's efs2)");
+    auto imei1 = std::make_shared<std::string>();
+    auto imei2 = std::make_shared<std::string>();
+    correct->add_option("--imei", *imei1, "the module's own IMEI from its label")->required();
+    correct->add_option("--imei2", *imei2, "its second IMEI (SIM 2)");
+    correct->callback([&ctx, imei1, imei2] {
+        nv::ImeiOverride o{*imei1, std::nullopt};
+        if (!imei2->empty()) o.imei2 = *imei2;
+        nv::require_valid_imei(*imei1);
+        if (o.imei2) nv::require_valid_imei(*o.imei2);
+        auto device = ctx.open_device();
+        if (!ctx.confirm(fmt::format("Write IMEI {} to {}?", *imei1, device->name())))
+            throw SafetyError("IMEI correction cancelled", "nothing was written");
+        auto now = workflows::correct_imei(*device, o, ctx.progress());
+        ctx.emit({{"imeis", now}}, "IMEI now " + join(now));
+    });
+}
+
+}  // namespace
+
+void register_calibration(CLI::App& app, Context& ctx) {
+    add_backup(app, ctx);
+    add_restore(app, ctx);
+    add_convert(app, ctx);
+    add_imei(app, ctx);
+}
 
 }  // namespace cr::cli
