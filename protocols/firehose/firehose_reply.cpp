@@ -32,8 +32,6 @@ struct StringWriter : pugi::xml_writer {
 
 std::string build_command(std::string_view tag, const Attributes& attributes) {
     pugi::xml_document doc;
-    pugi::xml_node decl = doc.append_child(pugi::node_declaration);
-    decl.append_attribute("version") = "1.0";
     pugi::xml_node node = doc.append_child("data").append_child(std::string(tag).c_str());
     for (const auto& [name, value] : attributes)
         node.append_attribute(name.c_str()) = value.c_str();

@@ -121,7 +121,8 @@ class EdlSessionOpener {
         session.how_opened_ = "uploaded " + name;
         if (from_file && session.chip_.msm_hw_id != 0) {
             try {
-                store_.add(*options_.programmer, session.chip_.msm_hw_id, session.chip_.pk_hash_hex,
+                store_.add(options_.programmer ? *options_.programmer : options_programmer_,
+                           session.chip_.msm_hw_id, session.chip_.pk_hash_hex,
                            "accepted by " + device_.name());
             } catch (const Error& e) {
                 spdlog::warn("could not remember the programmer: {}", e.what());
@@ -135,6 +136,11 @@ class EdlSessionOpener {
                     true};
         if (auto p = store_.find(chip.msm_hw_id, chip.pk_hash_hex))
             return {read_file(p->file), p->name, false};
+        // Added by hand and not yet tied to a chip: try it; the store learns it on success.
+        if (auto unbound = store_.unbound(); !unbound.empty()) {
+            options_programmer_ = unbound.front().file;
+            return {read_file(unbound.front().file), unbound.front().name, true};
+        }
         throw NotFoundError(
             fmt::format(
                 "no programmer known for this chip (MSM HW ID {}, PK hash {})",
@@ -170,6 +176,7 @@ class EdlSessionOpener {
     Device& device_;
     const EdlOptions& options_;
     ProgrammerStore store_;
+    std::filesystem::path options_programmer_;  // an unbound store entry being tried
 };
 
 EdlSession::EdlSession(Device& device, std::unique_ptr<Transport> transport)

@@ -1,0 +1,247 @@
+// The Firehose client against the virtual programmer over a socketpair.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "protocols/firehose/firehose_client.hpp"
+#include "protocols/partition/gpt.hpp"
+#include "protocols/partition/nand_table.hpp"
+#include "sim/firehose/firehose_target.hpp"
+#include "sim/firehose/target_storage.hpp"
+#include "src/transport/stream_transport.hpp"
+#include "src/util/digest.hpp"
+#include "src/util/error.hpp"
+
+namespace cr {
+namespace {
+
+namespace fs = std::filesystem;
+using firehose::FirehoseClient;
+using firehose::MemoryType;
+using firehose::Region;
+
+struct Rig {
+    explicit Rig(const char* model) {
+        dir = fs::temp_directory_path() /
+              ("cr_fh_it_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
+        fs::remove_all(dir);
+        module = sim::VirtualModule::open(dir, model);
+        module->update([](sim::ModuleState& s) {
+            s.mode = sim::Mode::edl;
+            s.firehose_running = false;
+        });
+        auto [h, d] = make_socket_pair("firehose test");
+        host = std::move(h);
+        device = std::move(d);
+        thread = std::jthread([this](std::stop_token st) {
+            try {
+                sim::serve_firehose(*module, *device, st);
+            } catch (const DeviceGoneError&) {
+            }
+            device->close();
+        });
+        client = std::make_unique<FirehoseClient>(*host);
+    }
+    ~Rig() {
+        thread.request_stop();
+        host->shutdown_write();
+        thread.join();
+        host->close();
+        fs::remove_all(dir);
+    }
+    static int& counter() {
+        static int n = 0;  // test-local unique names
+        return n;
+    }
+    Bytes read(const Region& r) {
+        Bytes out;
+        client->read(r, [&](ByteView b) { out.insert(out.end(), b.begin(), b.end()); });
+        return out;
+    }
+    void program(const Region& r, const Bytes& data) {
+        std::size_t pos = 0;
+        client->program(r, data.size(), [&](std::span<std::uint8_t> out) {
+            std::size_t n = std::min(out.size(), data.size() - pos);
+            std::copy_n(data.begin() + pos, n, out.begin());
+            pos += n;
+            return n;
+        });
+    }
+
+    fs::path dir;
+    std::shared_ptr<sim::VirtualModule> module;
+    std::unique_ptr<StreamTransport> host, device;
+    std::jthread thread;
+    std::unique_ptr<FirehoseClient> client;
+};
+
+Bytes random_bytes(std::size_t n, unsigned seed) {
+    std::mt19937 rng(seed);
+    Bytes b(n);
+    for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+    return b;
+}
+
+TEST(FirehoseTarget, UfsConfigureNegotiatesOneMiBAndListsFunctions) {
+    Rig rig("rm520n");
+    const auto& c = rig.client->configure(MemoryType::ufs);
+    EXPECT_EQ(c.max_payload_to_target, 1u << 20);
+    EXPECT_EQ(c.target_name, "SDX62");
+    EXPECT_TRUE(rig.client->supports("getsha256digest"));
+    EXPECT_FALSE(rig.client->supports("poke"));
+    EXPECT_FALSE(c.banner.empty());
+    auto info = rig.client->storage_info(0);
+    EXPECT_EQ(info.mem_type, "UFS");
+    EXPECT_EQ(info.total_blocks, 524288u);
+}
+
+TEST(FirehoseTarget, NandNakOffersPayloadAndAckAdoptsSupported) {
+    Rig rig("ec25");
+    const auto& c = rig.client->configure(MemoryType::nand);
+    EXPECT_EQ(c.max_payload_to_target, 16384u);  // NAK offered 8192, ACK said 16384 supported
+    EXPECT_EQ(rig.client->chunk_size(4096), 16384u);
+    EXPECT_EQ(c.target_name, "9x07");
+}
+
+TEST(FirehoseTarget, WrongMemoryTypeIsANakCarryingTheProgrammersLog) {
+    Rig rig("ec25");
+    try {
+        rig.client->configure(MemoryType::ufs);
+        FAIL() << "configure ufs on a NAND programmer succeeded";
+    } catch (const ProtocolError& e) {
+        EXPECT_NE(std::string(e.what()).find("Failed to initialize storage"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(rig.client->configure(MemoryType::nand).memory, MemoryType::nand);
+}
+
+TEST(FirehoseTarget, UfsGptIsReadableAndNamesModem) {
+    Rig rig("rm520n");
+    rig.client->configure(MemoryType::ufs);
+    Bytes head = rig.read(Region::sectors(4096, 0, 0, 6));
+    auto gpt = partition::parse_gpt(head, 4096);
+    auto map = partition::to_partition_map(gpt, 0);
+    ASSERT_NE(map.find("modem"), nullptr);
+    EXPECT_EQ(map.find("modem")->num_sectors, 65536u);
+    EXPECT_TRUE(map.find("efs2")->calibration);
+    // start_sector expressions as rawprogram XMLs write them: the backup header is last.
+    Region last;
+    last.sector_size = 4096;
+    last.start_sector = "NUM_DISK_SECTORS-1.";
+    last.num_sectors = 1;
+    Bytes backup = rig.read(last);
+    EXPECT_EQ(std::string(backup.begin(), backup.begin() + 8), "EFI PART");
+}
+
+TEST(FirehoseTarget, UfsProgramReadDigestEraseRoundTrip) {
+    Rig rig("rm520n");
+    rig.client->configure(MemoryType::ufs);
+    Bytes data = random_bytes(3 * (1 << 20) + 100, 7);  // not a whole sector: zero-padded
+    Region r = Region::sectors(4096, 0, 19270, (data.size() + 4095) / 4096, "modem");
+    rig.program(r, data);
+    Bytes back = rig.read(r);
+    ASSERT_EQ(back.size(), r.bytes());
+    EXPECT_TRUE(std::equal(data.begin(), data.end(), back.begin()));
+    EXPECT_TRUE(std::all_of(back.begin() + data.size(), back.end(), [](auto b) { return b == 0; }));
+    EXPECT_EQ(rig.client->sha256(r), sha256_hex(back));
+    rig.client->erase(r);
+    Bytes erased = rig.read(r);
+    EXPECT_TRUE(std::all_of(erased.begin(), erased.end(), [](auto b) { return b == 0; }));
+}
+
+TEST(FirehoseTarget, NandProgramSkipsTheFactoryBadBlock) {
+    Rig rig("ec25");
+    rig.client->configure(MemoryType::nand);
+    const std::uint64_t modem = 8960, ppb = 64;  // modem starts at block 140; block 143 is bad
+    ASSERT_TRUE(sim::bad_blocks(rig.module->state()).count(143));
+    Bytes data = random_bytes(5 * ppb * 4096, 3);
+    Region r = Region::sectors(4096, 0, modem, 5 * ppb, "modem");
+    r.pages_per_block = 64;
+    rig.program(r, data);
+    EXPECT_EQ(rig.read(r), data);
+    // Logical block 3 landed in physical block 144; the bad block kept its (zero) content.
+    Bytes phys(ppb * 4096);
+    rig.module->storage().read(144 * ppb, phys);
+    EXPECT_TRUE(std::equal(phys.begin(), phys.end(), data.begin() + 3 * ppb * 4096));
+    rig.module->storage().read(143 * ppb, phys);
+    EXPECT_TRUE(std::all_of(phys.begin(), phys.end(), [](auto b) { return b == 0; }));
+}
+
+TEST(FirehoseTarget, NandPagesPerBlockMismatchIsRefused) {
+    Rig rig("ec25");
+    rig.client->configure(MemoryType::nand);
+    Region r = Region::sectors(4096, 0, 8960, 64, "modem");
+    r.pages_per_block = 32;
+    EXPECT_THROW(rig.client->erase(r), ProtocolError);
+    r.pages_per_block = 64;
+    rig.client->erase(r);
+    EXPECT_EQ(rig.read(r), Bytes(64 * 4096, 0xFF));
+}
+
+TEST(FirehoseTarget, NandMibibParsesToTheCatalogMap) {
+    Rig rig("ec25");
+    rig.client->configure(MemoryType::nand);
+    Bytes pages = rig.read(Region::sectors(4096, 0, 0x280, 2));
+    ASSERT_TRUE(partition::is_mibib_header(pages));
+    auto map = partition::to_partition_map(
+        partition::parse_nand_table(ByteView(pages).subspan(4096)), 4096, 64, 131072);
+    ASSERT_NE(map.find("efs2"), nullptr);
+    EXPECT_EQ(map.find("efs2")->start_sector, 1280u);
+    EXPECT_EQ(map.find("0:EFS2")->raw_name, "0:EFS2");
+}
+
+TEST(FirehoseTarget, BadInputIsRefusedWithAReason) {
+    Rig rig("rm520n");
+    rig.client->configure(MemoryType::ufs);
+    try {
+        rig.read(Region::sectors(512, 0, 0, 1));
+        FAIL();
+    } catch (const ProtocolError& e) {
+        EXPECT_NE(std::string(e.what()).find("SECTOR_SIZE_IN_BYTES"), std::string::npos);
+    }
+    EXPECT_THROW(rig.read(Region::sectors(4096, 0, 524287, 2)), ProtocolError);
+    Region expr;
+    expr.sector_size = 4096;
+    expr.start_sector = "NUM_DISK_SECTORS-(";
+    expr.num_sectors = 1;
+    EXPECT_THROW(rig.read(expr), ProtocolError);
+    // The session survives refusals.
+    EXPECT_TRUE(rig.client->nop(Millis(5000)));
+}
+
+TEST(FirehoseTarget, PatchEvaluatesCrcExpressions) {
+    Rig rig("rm520n");
+    rig.client->configure(MemoryType::ufs);
+    firehose::Patch p;
+    p.sector_size = 4096;
+    p.start_sector = "1";
+    p.byte_offset = "16";
+    p.size_in_bytes = 4;
+    p.value = "0";
+    rig.client->patch(p);
+    p.value = "CRC32(1,92)";
+    rig.client->patch(p);
+    // The header CRC is right again: the header parses.
+    Bytes head = rig.read(Region::sectors(4096, 0, 0, 6));
+    EXPECT_NO_THROW(partition::parse_gpt(head, 4096));
+}
+
+TEST(FirehoseTarget, PowerResetEndsTheProgrammerLikeAnUnplug) {
+    Rig rig("rm520n");
+    rig.client->configure(MemoryType::ufs);
+    rig.client->power(firehose::PowerAction::reset);
+    Bytes buf(16);
+    EXPECT_THROW(
+        {
+            for (int i = 0; i < 50; ++i) (void)rig.host->read(buf, Millis(100));
+        },
+        DeviceGoneError);
+    auto s = rig.module->state();
+    EXPECT_EQ(s.mode, sim::Mode::normal);
+    EXPECT_FALSE(s.firehose_running);
+}
+
+}  // namespace
+}  // namespace cr
