@@ -1,13 +1,79 @@
+// The virtual module's AT port: assembles command lines from the byte stream and answers them
+// with the vendor's personality. u-blox models are served by the u-blox target.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include <array>
+
+#include "sim/at/quectel_personality.hpp"
 #include "sim/ports.hpp"
 #include "src/util/error.hpp"
+#if __has_include("sim/ublox/ublox_at.hpp")
+#include "sim/ublox/ublox_at.hpp"
+#define CR_HAVE_UBLOX_AT 1
+#endif
 
 namespace cr::sim {
+namespace {
 
-// Interim until the at target lands.
-void serve_at(VirtualModule& module, Transport&, std::stop_token) {
-    throw ProtocolError(fmt::format("the virtual {} has no at port yet", module.model().product));
+constexpr std::size_t max_line = 4096;  // a real module's command buffer is far smaller
+constexpr Millis poll_step{100};        // how often a quiet port checks for a stop request
+constexpr Millis write_timeout{5000};
+
+void send(Transport& port, const std::string& text) {
+    if (text.empty()) return;
+    spdlog::trace("virtual AT <- {:?}", text);
+    port.write(as_bytes(text), write_timeout);
+}
+
+void serve_quectel(VirtualModule& module, Transport& port, std::stop_token stop) {
+    QuectelPersonality personality(module);
+    send(port, personality.greeting());
+    std::string line;
+    bool overflow = false;
+    std::array<std::uint8_t, 1024> buf{};
+    while (!stop.stop_requested()) {
+        std::size_t n = port.read(buf, poll_step);  // throws DeviceGoneError when the host hangs up
+        for (std::size_t i = 0; i < n; ++i) {
+            char c = static_cast<char>(buf[i]);
+            if (c != '\r' && c != '\n') {
+                if (line.size() < max_line)
+                    line += c;
+                else
+                    overflow = true;
+                continue;
+            }
+            if (overflow) {  // an overlong line is dropped whole, as a module's buffer would
+                send(port, "\r\nERROR\r\n");
+                line.clear();
+                overflow = false;
+                continue;
+            }
+            if (line.empty()) continue;
+            spdlog::trace("virtual AT -> {:?}", line);
+            AtReply reply = personality.handle(line);
+            line.clear();
+            send(port, reply.text);
+            if (reply.drop_port) return;  // reset: the port vanishes like a USB disconnect
+        }
+    }
+}
+
+}  // namespace
+
+void serve_at(VirtualModule& module, Transport& port, std::stop_token stop) {
+    if (module.model().vendor == Vendor::ublox) {
+#ifdef CR_HAVE_UBLOX_AT
+        serve_ublox_at(module, port, stop);
+        return;
+#else
+        throw ProtocolError(fmt::format("the virtual {} has no AT port yet (the u-blox target is "
+                                        "not built in)",
+                                        module.model().product),
+                            "nothing was changed", "use a Quectel model (sim:rm520n)");
+#endif
+    }
+    serve_quectel(module, port, stop);
 }
 
 }  // namespace cr::sim
