@@ -1,9 +1,162 @@
+// `cellrescue flash`, `backups list`, `edl restore-partition`, `sim make-firmware`.
+#include <fmt/format.h>
+
 #include "cli/commands.hpp"
+#include "sim/core/model_catalog.hpp"
+#include "src/archive/backup_store.hpp"
+#include "src/package/sim_firmware.hpp"
+#include "src/util/error.hpp"
+#include "src/workflows/flash.hpp"
+#include "src/workflows/flash_edl.hpp"
 
 namespace cr::cli {
+namespace {
 
-void register_flash(CLI::App& app, Context& ctx) { (void)ctx; (void)app; }
-void register_edl_restore(CLI::App& app, Context& ctx) { (void)ctx; (void)app; }
-void register_sim_firmware(CLI::App& app, Context& ctx) { (void)ctx; (void)app; }
+struct FlashArgs {
+    std::string package, programmer;
+    bool dry_run = false, factory = false, no_backup = false, understand = false;
+    bool no_reset = false;
+};
+
+void run_flash(Context& ctx, const FlashArgs& a) {
+    workflows::FlashOptions o;
+    o.package = a.package;
+    o.dry_run = a.dry_run;
+    o.factory = a.factory;
+    if (!a.programmer.empty()) o.programmer = a.programmer;
+    o.no_backup = a.no_backup;
+    o.i_understand_calibration_loss = a.understand;
+    o.backup_dir = ctx.backup_dir();
+    o.reset = !a.no_reset;
+    workflows::check_flash_overrides(o);
+    if (a.dry_run) {
+        auto report = workflows::plan_flash(o);
+        ctx.emit(workflows::to_json(report), workflows::describe(report));
+        return;
+    }
+    auto device = ctx.open_device();
+    std::string question = fmt::format("Flash {} onto {}?", a.package, device->name());
+    if (a.factory) question += " The FACTORY XML overwrites calibration (efs2).";
+    if (a.no_backup) question += " Calibration will NOT be backed up first.";
+    if (!ctx.confirm(question)) throw UsageError("flash cancelled", "nothing was changed", "");
+    o.progress = ctx.progress();
+    auto report = workflows::flash_package(*device, o);
+    ctx.emit(workflows::to_json(report), workflows::describe(report));
+}
+
+void add_backups(CLI::App& app, Context& ctx) {
+    auto* backups = app.add_subcommand("backups", "the backup store (bundles)");
+    backups->require_subcommand(1);
+    auto* list = backups->add_subcommand("list", "list the bundles in the backup store");
+    list->callback([&ctx] {
+        archive::BackupStore store(ctx.backup_dir());
+        nlohmann::json out{{"store", store.dir().string()}, {"bundles", nlohmann::json::array()}};
+        std::string text = "backup store: " + store.dir().string() + "\n";
+        for (const auto& b : store.list()) {
+            out["bundles"].push_back(archive::to_json(b));
+            if (!b.readable) {
+                text += fmt::format("  {}  DAMAGED: {}\n", b.file.filename().string(), b.error);
+                continue;
+            }
+            std::string entries;
+            for (const auto& e : b.manifest.entries)
+                entries += (entries.empty() ? "" : ",") + e.name;
+            if (entries.size() > 60) entries = entries.substr(0, 57) + "...";
+            text += fmt::format("  {}  {:<11} {}  {}  [{}]\n", b.manifest.created,
+                                archive::to_string(b.manifest.kind),
+                                archive::describe(b.manifest.identity), b.file.filename().string(),
+                                entries);
+        }
+        if (out["bundles"].empty()) text += "  (empty)\n";
+        ctx.emit(out, text);
+    });
+}
+
+}  // namespace
+
+void register_flash(CLI::App& app, Context& ctx) {
+    auto a = std::make_shared<FlashArgs>();
+    auto* cmd = app.add_subcommand("flash", "flash a firmware package (directory or .zip) in EDL");
+    cmd->add_option("package", a->package, "the package: a directory or a .zip")->required();
+    cmd->add_flag("--dry-run", a->dry_run, "print the plan and touch nothing");
+    cmd->add_flag("--factory", a->factory,
+                  "use the *_factory rawprogram (OVERWRITES calibration; backed up first)");
+    cmd->add_option("--programmer", a->programmer,
+                    "a Firehose programmer instead of the package's");
+    cmd->add_flag("--no-backup", a->no_backup,
+                  "do not back up calibration first (needs --i-understand-calibration-loss)");
+    cmd->add_flag("--i-understand-calibration-loss", a->understand,
+                  "confirms --no-backup: calibration and IMEI may be lost for good");
+    cmd->add_flag("--no-reset", a->no_reset, "stay in EDL after flashing");
+    cmd->callback([&ctx, a] { run_flash(ctx, *a); });
+    add_backups(app, ctx);
+}
+
+void register_edl_restore(CLI::App& edl, Context& ctx) {
+    struct Args {
+        std::string bundle, programmer;
+        std::vector<std::string> only;
+        bool allow_other = false, no_verify = false, reset = false;
+    };
+    auto a = std::make_shared<Args>();
+    auto* cmd =
+        edl.add_subcommand("restore-partition", "write a partition bundle back and verify it");
+    cmd->add_option("bundle", a->bundle, "a partition bundle (cellrescue backups list)")
+        ->required();
+    cmd->add_option("--only", a->only, "restore only these entries (labels)");
+    cmd->add_option("--programmer", a->programmer, "Firehose programmer (device in Sahara)");
+    cmd->add_flag("--allow-other-device", a->allow_other,
+                  "restore a bundle taken from ANOTHER module (clones its calibration)");
+    cmd->add_flag("--no-verify", a->no_verify, "skip the read-back check");
+    cmd->add_flag("--reset", a->reset, "reset the module afterwards");
+    cmd->callback([&ctx, a] {
+        workflows::PartitionRestoreRequest r;
+        r.bundle = a->bundle;
+        r.restore.allow_other_device = a->allow_other;
+        r.restore.only = a->only;
+        r.restore.verify = !a->no_verify;
+        if (!a->programmer.empty()) r.edl.programmer = a->programmer;
+        r.reset = a->reset;
+        auto device = ctx.open_device();
+        if (!ctx.confirm(fmt::format("Write {} onto {}?", a->bundle, device->name())))
+            throw UsageError("restore cancelled", "nothing was changed", "");
+        auto done = workflows::restore_partition_bundle(*device, r, ctx.progress());
+        nlohmann::json out{{"bundle", a->bundle}, {"partitions", nlohmann::json::array()}};
+        std::string text;
+        for (const auto& p : done) {
+            out["partitions"].push_back({{"label", p.label},
+                                         {"bytes", p.bytes},
+                                         {"sha256", p.sha256},
+                                         {"verified", p.verified}});
+            text += fmt::format("restored {} ({} bytes){}\n", p.label, p.bytes,
+                                p.verified ? ", read back and verified" : "");
+        }
+        ctx.emit(out, text);
+    });
+}
+
+void register_sim_firmware(CLI::App& sim, Context& ctx) {
+    struct Args {
+        std::string model, output;
+        bool factory = false;
+        std::size_t image_bytes = 96 * 1024;
+    };
+    auto a = std::make_shared<Args>();
+    auto* cmd = sim.add_subcommand("make-firmware",
+                                   "build a Quectel-layout firmware package for a virtual model");
+    cmd->add_option("--model", a->model, "rm520n, ec25 or rm500q")->required();
+    cmd->add_option("-o,--output", a->output, "a directory, or a file ending in .zip")->required();
+    cmd->add_flag("--with-factory", a->factory, "also write a *_factory rawprogram (cefs.mbn)");
+    cmd->add_option("--image-size", a->image_bytes, "bytes per image (capped at the partition)");
+    cmd->callback([&ctx, a] {
+        package::SimFirmwareOptions o;
+        o.with_factory = a->factory;
+        o.image_bytes = a->image_bytes;
+        auto fw = package::make_sim_firmware(sim::require_model(a->model), a->output, o);
+        ctx.emit({{"output", fw.output.string()}, {"model", a->model}, {"images", fw.images}},
+                 fmt::format("wrote {} ({} images{})", fw.output.string(), fw.images.size(),
+                             a->factory ? ", with a factory XML" : ""));
+    });
+}
 
 }  // namespace cr::cli

@@ -28,6 +28,7 @@ FlashStep make_step(const PackageOp& po, const PlanOptions& o) {
         s.file = po.file;
         sectors = (po.file_bytes + po.op.sector_size - 1) / po.op.sector_size;
         s.bytes = sectors * po.op.sector_size;
+        s.file_bytes = po.file_bytes;
     }
     s.region = region_of(po.op, sectors, o.num_disk_sectors);
     s.is_sbl = s.region && s.region->start_sector == 0 && s.region->physical_partition == 0;

@@ -34,6 +34,7 @@ struct FlashStep {
     RawOp op;                                   // as parsed (patch/erase/program)
     std::optional<std::filesystem::path> file;  // program: the image
     std::uint64_t bytes = 0;                    // program: bytes sent (whole sectors)
+    std::uint64_t file_bytes = 0;               // program: bytes taken from `file`
     std::optional<Region> region;               // erase/program: resolved sectors (when known)
     bool is_sbl = false;                        // start_sector 0
     bool touches_calibration = false;

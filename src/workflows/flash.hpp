@@ -77,6 +77,9 @@ class FlashTarget {
     virtual void reset() = 0;
 };
 
+// Throws UsageError unless no_backup and i_understand_calibration_loss are given together.
+void check_flash_overrides(const FlashOptions& options);
+
 // Validates and plans without a device (the --dry-run path).
 FlashReport plan_flash(const FlashOptions& options);
 
