@@ -447,8 +447,16 @@ class Target {
 void serve_firehose(VirtualModule& module, Transport& port, std::stop_token stop) {
     if (module.model().storage == StorageKind::none)
         throw ProtocolError(fmt::format("the {} has no Firehose storage", module.model().product));
-    bool fresh = !module.state().firehose_running;
-    if (fresh) module.update([](ModuleState& s) { s.firehose_running = true; });
+    // A programmer boots once per accepted upload (the Sahara target counts them); a host that
+    // reopens the port of a running programmer gets no second banner.
+    bool fresh = false;
+    module.update([&](ModuleState& s) {
+        auto uploads = s.extra.contains("sahara") ? s.extra["sahara"].value("uploads", 0) : 0;
+        auto& mine = s.extra["firehose"];
+        fresh = !s.firehose_running || mine.value("booted_at_upload", -1) != uploads;
+        mine["booted_at_upload"] = uploads;
+        s.firehose_running = true;
+    });
     Target(module, port, std::move(stop)).run(fresh);
 }
 

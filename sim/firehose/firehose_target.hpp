@@ -12,8 +12,9 @@
 namespace cr::sim {
 
 // Serves until the host hangs up, stop is requested, or a power command ends the programmer.
-// A fresh boot (state().firehose_running still false on entry: the caller has just uploaded the
-// programmer) prints the banner and sets firehose_running; a re-attach (already true) does not.
+// A fresh boot prints the banner: firehose_running false on entry, or a new accepted upload
+// (state.extra["sahara"]["uploads"] changed since the last boot). Sets firehose_running; a
+// re-attach to the running programmer prints nothing.
 void serve_firehose(VirtualModule& module, Transport& port, std::stop_token stop);
 
 }  // namespace cr::sim
