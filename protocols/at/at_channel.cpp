@@ -97,8 +97,8 @@ void AtChannel::open(Millis timeout, Millis settle) {
         std::vector<std::string> lines;
         assembler_.feed(inbuf_, lines);
         inbuf_.clear();
-        for (const auto& l : lines)
-            if (is_greeting(l, options_.greetings)) last_greeting_ = l;
+        for (const auto& l : lines)  // URCs and greetings still count; the rest is stale
+            if (!is_echo(l) && !parse_final(l)) dispatch_unsolicited(l);
     }
     assembler_.clear_partial();
     Deadline deadline(timeout);
@@ -244,7 +244,8 @@ Response AtChannel::command_ok(std::string_view command, std::optional<Millis> t
 }
 
 Response AtChannel::command_with_data(std::string_view command, ByteView data,
-                                      Millis prompt_timeout, Millis final_timeout) {
+                                      Millis prompt_timeout, Millis final_timeout,
+                                      const std::function<void(std::size_t)>& on_written) {
     send_line(command);
     Deadline prompt_deadline(prompt_timeout);
     bool prompted = false;
@@ -253,7 +254,12 @@ Response AtChannel::command_with_data(std::string_view command, ByteView data,
         throw AtCommandError(std::string(command), first.final,
                              "answering AT commands; no data was sent",
                              "check the command's parameters and the module's file system");
-    write_raw(data, std::max(final_timeout, Millis(1000)));
+    constexpr std::size_t chunk = 64 * 1024;
+    for (std::size_t off = 0; off < data.size(); off += chunk) {
+        std::size_t n = std::min(chunk, data.size() - off);
+        write_raw(data.subspan(off, n), std::max(final_timeout, Millis(1000)));
+        if (on_written) on_written(off + n);
+    }
     Deadline final_deadline(final_timeout);
     Response resp = collect(command, final_deadline, false, &prompted);
     resp.lines.insert(resp.lines.begin(), first.lines.begin(), first.lines.end());

@@ -84,9 +84,10 @@ class AtChannel {
     explicit AtChannel(Transport& transport);
     AtChannel(Transport& transport, Options options);
 
-    // Prepares the port: drains stale input (bounded by `settle`), sends ATE0 (echo off; an
-    // ERROR is tolerated) retried until answered. Throws TimeoutError when the port never answers
-    // within `timeout` ("not an AT port, or the module is busy").
+    // Prepares the port: drains stale input (bounded by `settle`; URCs and greetings in it are
+    // dispatched), sends ATE0 (echo off; an ERROR is tolerated) retried until answered. Throws
+    // TimeoutError when the port never answers within `timeout` ("not an AT port, or the module is
+    // busy").
     void open(Millis timeout = Millis(5000), Millis settle = Millis(100));
 
     // Sends `command` and waits for its final result (see the contract above).
@@ -97,8 +98,14 @@ class AtChannel {
     // Sends `command`, waits up to `prompt_timeout` for the "> " prompt (throws TimeoutError
     // "no prompt" or AtCommandError when a final result comes instead), writes `data` raw and
     // waits up to `final_timeout` for the final result (returned, not thrown).
+    // `on_written` (optional) is told the byte count written so far (progress).
     Response command_with_data(std::string_view command, ByteView data, Millis prompt_timeout,
-                               Millis final_timeout);
+                               Millis final_timeout,
+                               const std::function<void(std::size_t)>& on_written = {});
+
+    // Sends `command` (after the guard time) without waiting for anything: for commands whose
+    // answer is not a final result (AT+UFWUPD switches to XMODEM). Follow with wait_line().
+    void send_command(std::string_view command) { send_line(command); }
 
     // Registers a URC handler for lines starting with `prefix` (e.g. "+UUFWINSTALL:").
     void on_urc(std::string prefix, LineHandler handler);
