@@ -38,7 +38,7 @@ class EdlFlashTarget : public FlashTarget {
 
 struct PartitionRestoreRequest {
     std::filesystem::path bundle;
-    RestoreOptions restore;
+    PartitionRestoreOptions restore;
     EdlOptions edl;
     bool reset = false;  // power reset afterwards
 };

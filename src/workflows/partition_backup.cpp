@@ -115,7 +115,7 @@ std::vector<RestoredPartition> restore_partitions(const std::filesystem::path& b
                                                   const archive::DeviceIdentity& device,
                                                   const RegionWriter& write,
                                                   const RegionReader& read_back,
-                                                  const RestoreOptions& options,
+                                                  const PartitionRestoreOptions& options,
                                                   const ProgressFn& progress) {
     auto reader = archive::BundleReader::open(bundle, archive::BundleReader::Check::full);
     const auto& m = reader.manifest();

@@ -44,7 +44,7 @@ PartitionBackupResult backup_partitions(const archive::BackupStore& store,
 // DecodeError if the metadata is incomplete.
 package::Region region_of(const archive::BundleEntry& entry);
 
-struct RestoreOptions {
+struct PartitionRestoreOptions {
     bool allow_other_device = false;  // the bundle's identity differs from the device's
     std::vector<std::string> only;    // entry names to restore (empty = all)
     bool verify = true;               // read back and compare SHA-256 after writing
@@ -66,7 +66,7 @@ std::vector<RestoredPartition> restore_partitions(const std::filesystem::path& b
                                                   const archive::DeviceIdentity& device,
                                                   const RegionWriter& write,
                                                   const RegionReader& read_back,
-                                                  const RestoreOptions& options,
+                                                  const PartitionRestoreOptions& options,
                                                   const ProgressFn& progress = {});
 
 }  // namespace cr::workflows
