@@ -83,7 +83,6 @@ Bytes write_qcn(const Calibration& cal) {
         write_children(ole.get(), tree);
         gsf_output_close(GSF_OUTPUT(ole.get()));
     }
-    gsf_output_close(sink.get());
     const guint8* bytes = gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(sink.get()));
     auto size = static_cast<std::size_t>(gsf_output_size(sink.get()));
     return Bytes(bytes, bytes + size);
