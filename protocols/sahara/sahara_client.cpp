@@ -92,6 +92,13 @@ const HelloInfo& Client::wait_hello() {
             try {
                 p = stream_.next(deadline.remaining());
             } catch (const DecodeError& e) {
+                if (auto seen = stream_.peek(); !seen.empty() && seen[0] == '<')
+                    throw FirehoseRunningError(
+                        fmt::format("{} answers in Firehose XML, not Sahara",
+                                    stream_.transport().description()),
+                        "the device is in EDL with a Firehose programmer already running",
+                        "use the Firehose commands (`cellrescue edl partitions`) without "
+                        "uploading, or power-cycle it into EDL to start over");
                 spdlog::debug("dropping unreadable bytes while waiting for HELLO: {}", e.what());
                 stream_.discard_buffer();
                 continue;

@@ -28,9 +28,17 @@
 #include "protocols/sahara/sahara_packets.hpp"
 #include "protocols/sahara/sahara_stream.hpp"
 #include "src/transport/transport.hpp"
+#include "src/util/error.hpp"
 #include "src/util/progress.hpp"
 
 namespace cr::sahara {
+
+// wait_hello() found a Firehose programmer answering (XML) instead of a Sahara target: the
+// device is in EDL with a programmer already running; talk Firehose to it.
+class FirehoseRunningError : public ProtocolError {
+  public:
+    using ProtocolError::ProtocolError;
+};
 
 struct ClientOptions {
     Millis hello_timeout{5000};    // per attempt, while waiting for HELLO
@@ -86,7 +94,8 @@ class Client {
 
     // Waits for the target's HELLO. If none arrives within hello_timeout (we attached to a
     // target already past HELLO), sends RESET_STATE_MACHINE and waits again, up to
-    // hello_attempts. Throws TimeoutError naming the device state.
+    // hello_attempts. Throws TimeoutError naming the device state, FirehoseRunningError when
+    // the port speaks Firehose XML instead.
     const HelloInfo& wait_hello();
 
     // Answers the HELLO for image transfer and serves every READ_DATA(_64) with exactly the

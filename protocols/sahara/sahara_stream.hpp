@@ -30,6 +30,8 @@ class PacketStream {
     // Raw bytes (READ_DATA answers, memory contents) as one message.
     void send_raw(ByteView data, Millis timeout);
 
+    // Bytes received but not yet consumed (to recognise a non-Sahara peer, e.g. Firehose XML).
+    ByteView peek() const { return buffered_; }
     // Drops buffered bytes (after a protocol reset).
     void discard_buffer() { buffered_.clear(); }
     Transport& transport() { return transport_; }
