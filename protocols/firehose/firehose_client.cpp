@@ -247,7 +247,10 @@ std::size_t FirehoseClient::configure_once(MemoryType memory, std::size_t payloa
 }
 
 const Configuration& FirehoseClient::configure(MemoryType memory) {
-    drain(Millis(300));  // the banner (build, "Supported Functions") until it goes quiet
+    if (!banner_collected_) {
+        drain(Millis(300));  // the banner (build, "Supported Functions") until it goes quiet
+        banner_collected_ = true;
+    }
     config_.supported_functions = parse_supported(config_.banner);
     Response r;
     std::size_t requested = options_.requested_payload;

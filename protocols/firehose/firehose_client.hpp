@@ -163,6 +163,7 @@ class FirehoseClient {
     ReplyParser parser_;
     Configuration config_;
     bool configured_ = false;
+    bool banner_collected_ = false;
     std::vector<std::string> logs_;          // bounded ring of recent lines
     std::vector<std::string> pending_logs_;  // logs since the last command was sent
     Bytes buffer_;                           // read buffer reused for every transport read

@@ -16,7 +16,7 @@
 namespace cr {
 namespace {
 
-constexpr Millis kHelloWait{1500};
+constexpr Millis kHelloWait{1000};
 constexpr Millis kNopWait{1500};
 
 // Replays bytes already read while probing, then reads the real port: lets the Sahara client
