@@ -25,6 +25,35 @@ bool unreadable(std::uint16_t item) {
     return item == 71 || item == 74;
 }
 
+// The stored size of items this firmware defines (EFS keeps /nvm/num/<id> at the item's size,
+// not the 128-byte DIAG buffer); unknown items keep the written length without zero padding.
+std::size_t nv_item_size(std::uint16_t item) {
+    switch (item) {
+        case 0:
+            return 4;
+        case 10:
+            return 1;
+        case 85:
+            return 6;
+        case 441:
+        case 946:
+        case 2954:
+        case 6828:
+            return 8;
+        case 453:
+            return 1;
+        case 550:
+            return 9;
+        case 569:
+        case 571:
+            return 4;
+        case 5153:
+            return 1;
+        default:
+            return item >= 2497 && item <= 2500 ? 128 : 0;
+    }
+}
+
 std::uint32_t mobile_model_id(const ModelSpec& m) {
     return m.vendor == Vendor::ublox ? 4680 : (m.storage == StorageKind::ufs ? 24655 : 2318);
 }
@@ -173,11 +202,13 @@ Bytes DiagTarget::nv_read_write(ByteView req, bool ext) {
     if (write) {
         ByteView value(req.data() + header, 128);
         // Stored at the item's natural size: trailing zero padding is not part of the item.
-        std::size_t len = 128;
-        while (len > 1 && value[len - 1] == 0) --len;
-        if (const EfsNode* old = tree_.find(path); old && old->data.size() <= 128)
-            len = std::max(len, old->data.size());
-        if (item == 550) len = std::max<std::size_t>(len, 9);
+        std::size_t len = nv_item_size(item);
+        if (len == 0) {
+            len = 128;
+            while (len > 1 && value[len - 1] == 0) --len;
+            if (const EfsNode* old = tree_.find(path); old && old->data.size() <= 128)
+                len = std::max(len, old->data.size());
+        }
         if (!account_write(128)) {
             set_status(3);  // FULL: EFS needs a sync
         } else if (!tree_.put_file(path, value.first(len), EfsNode::Type::item, true)) {

@@ -71,7 +71,11 @@ void numbered_items(EfsTree& t, const ModuleState& s, Rng& rng) {
                            3649, 4102, 4118, 4204, 4398, 4399, 4526, 4527, 4528, 4529, 4964, 5090,
                            5280, 5281, 5282, 5283, 5284, 6248, 6249, 6250, 6251, 6252, 6253, 6254,
                            6255, 6256, 6792, 6850, 6851, 6853, 6873, 6876, 6907, 6910, 7166};
-    for (std::uint16_t id : ids) item(t, nv_item_path(id, 0), rng.bytes(1 + rng.below(127)));
+    for (std::uint16_t id : ids) {
+        Bytes v = rng.bytes(1 + rng.below(127));
+        v.back() |= 0x01;  // unknown sizes are the written length: no trailing zero padding
+        item(t, nv_item_path(id, 0), v);
+    }
     // The second subscription carries its own copies of a few items.
     if (s.imeis.size() > 1)
         for (std::uint16_t id : {10, 441, 946, 2954, 6828})

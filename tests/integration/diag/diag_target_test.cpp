@@ -201,6 +201,48 @@ TEST_F(DiagTarget, RestoreWithoutResetLeavesCfun7UntilReset) {
     EXPECT_EQ(sim::derived_cfun(*module), 1);
 }
 
+TEST_F(DiagTarget, NvWritesAfterCfun5RebuildTheNumberedItemFilesByteForByte) {
+    auto factory = sim::factory_efs_tree(*module, module->state());
+    std::vector<std::pair<std::string, std::uint16_t>> items;  // path, sub
+    for (const auto& [path, node] : factory.nodes()) {
+        if (path.rfind("/nvm/num/", 0) == 0) items.push_back({path, 0});
+        if (path.rfind("/nvm/context1/", 0) == 0) items.push_back({path, 1});
+    }
+    std::vector<std::pair<std::uint16_t, Bytes>> values;
+    std::vector<std::pair<std::string, std::uint16_t>> readable;
+    {
+        DiagSession s(*module);
+        s.diag().send_spc("000000");  // NV 85 is protected
+        NvClient nv(s.diag());
+        for (const auto& [path, sub] : items) {
+            auto id = static_cast<std::uint16_t>(std::stoi(path.substr(path.rfind('/') + 1)));
+            auto r = nv.read(id, sub);
+            if (r.diag_error == kBadParm) continue;  // write-only over NV_READ (71, 74)
+            ASSERT_TRUE(r.ok()) << path << " " << r.describe();
+            values.push_back({id, r.data});
+            readable.push_back({path, sub});
+        }
+    }
+    items = readable;
+    ASSERT_GT(items.size(), 100u);
+    sim::apply_state(*module, "cfun5", {});
+    {
+        DiagSession s(*module);
+        s.diag().send_spc("000000");
+        NvClient nv(s.diag());
+        for (std::size_t i = 0; i < items.size(); ++i)
+            ASSERT_TRUE(nv.write(values[i].first, values[i].second, items[i].second).ok());
+        Efs2Client(s.diag()).sync();
+        s.diag().control(ControlMode::reset);
+    }
+    auto rebuilt = sim::load_efs(*module);
+    for (const auto& [path, sub] : items) {
+        const sim::EfsNode* n = rebuilt.find(path);
+        ASSERT_TRUE(n) << path;
+        EXPECT_EQ(n->data, factory.find(path)->data) << path;
+    }
+}
+
 TEST_F(DiagTarget, EdlSwitchRepliesThenTheModuleIsInEdl) {
     DiagSession s(*module);
     s.diag().switch_to_edl();
