@@ -1,14 +1,160 @@
+// Real hardware as a Device: a module or EDL device found by discovery. Ports are looked up
+// afresh each time (modules re-enumerate on EDL switch and reset), matched by USB path first
+// (stable for one physical port) and by serial number otherwise.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <thread>
 
 #include "src/device/device.hpp"
+#include "src/discovery/discovery.hpp"
+#include "src/transport/serial_transport.hpp"
+#include "src/transport/stream_transport.hpp"
+#include "src/transport/usb_transport.hpp"
 #include "src/util/error.hpp"
 
 namespace cr {
+namespace {
 
-// Interim until discovery lands (the transport/discovery work replaces this file).
+bool is_tty_path(const std::string& path) {
+    return path.find("/tty") != std::string::npos;
+}
+
+std::unique_ptr<Transport> open_port_path(const std::string& path) {
+    if (is_tty_path(path)) return SerialTransport::open(path);
+    return StreamTransport::open_path(path);  // /dev/mhi_*, /dev/wwan*: byte streams
+}
+
+class RealDevice : public Device {
+  public:
+    explicit RealDevice(discovery::FoundDevice found) : found_(std::move(found)) {}
+    std::string name() const override { return found_.name; }
+    bool is_virtual() const override { return false; }
+
+    DeviceMode mode() override {
+        auto now = current();
+        return now ? now->mode : DeviceMode::absent;
+    }
+
+    std::unique_ptr<Transport> open_edl() override {
+        auto now = require_current();
+        if (now.mode != DeviceMode::edl && now.mode != DeviceMode::crashdump)
+            throw NotFoundError(
+                fmt::format("{} is in {} mode: it has no EDL port", name(), to_string(now.mode)),
+                fmt::format("{} is running normally", name()),
+                fmt::format("switch it with `cellrescue edl enter -d {}`", name()));
+        if (now.kind == discovery::Kind::pcie) return open_port_path(now.port("edl")->path);
+        UsbSelector sel;
+        sel.usb_path = now.usb_path;
+        return UsbTransport::open(sel);
+    }
+
+    std::unique_ptr<Transport> open_diag() override { return open_role({"diag"}); }
+    std::unique_ptr<Transport> open_at() override { return open_role({"at", "modem"}); }
+
+    void wait_for_mode(DeviceMode wanted, Millis timeout) override {
+        Deadline deadline(timeout);
+        DeviceMode last = DeviceMode::absent;
+        for (;;) {
+            auto now = current();
+            last = now ? now->mode : DeviceMode::absent;
+            if (last == wanted) {
+                found_ = *now;
+                return;
+            }
+            if (deadline.expired())
+                throw TimeoutError(
+                    fmt::format("{} did not come back in {} mode within {} s (now: {})", name(),
+                                to_string(wanted), timeout.count() / 1000, to_string(last)),
+                    fmt::format("the device is {}", to_string(last)),
+                    "run `cellrescue devices`; if it is absent, check `dmesg` and the cable; "
+                    "power-cycle the module if it stays away");
+            std::this_thread::sleep_for(std::min(Millis(250), deadline.remaining()));
+        }
+    }
+
+  private:
+    // The same physical device now: by USB path, else by serial, else by port path.
+    std::optional<discovery::FoundDevice> current() const {
+        discovery::Options opt;
+        opt.dev_dir = found_.kind == discovery::Kind::pcie ? "/dev" : "";
+        auto result = discovery::discover(opt);
+        for (const auto& d : result.devices) {
+            if (!found_.usb_path.empty() && d.usb_path == found_.usb_path) return d;
+        }
+        for (const auto& d : result.devices) {
+            if (found_.kind == discovery::Kind::pcie && d.kind == discovery::Kind::pcie) return d;
+            if (!found_.serial.empty() && d.serial == found_.serial) return d;
+        }
+        if (found_.kind == discovery::Kind::usb_module && found_.usb_path.empty()) return found_;
+        return std::nullopt;
+    }
+
+    discovery::FoundDevice require_current() const {
+        auto now = current();
+        if (!now)
+            throw DeviceGoneError(fmt::format("{} is no longer attached", name()),
+                                  "absent (unplugged, or re-enumerating after a reset)",
+                                  "wait a few seconds and run `cellrescue devices`");
+        return *now;
+    }
+
+    std::unique_ptr<Transport> open_role(std::initializer_list<std::string_view> roles) {
+        auto now = require_current();
+        for (std::string_view role : roles)
+            if (const discovery::Port* p = now.port(role); p && !p->path.empty())
+                return open_port_path(p->path);
+        std::string role(*roles.begin());
+        if (now.mode != DeviceMode::normal)
+            throw NotFoundError(
+                fmt::format("{} is in {} mode: its {} port is gone", name(), to_string(now.mode),
+                            role),
+                fmt::format("{} is in {} mode", name(), to_string(now.mode)),
+                fmt::format("reset it to normal mode with `cellrescue edl reset -d {}`", name()));
+        throw NotFoundError(fmt::format("{} shows no {} port", name(), role),
+                            "the module is attached in normal mode",
+                            "check that the `option` driver made its ttys (`ls /dev/ttyUSB*`, "
+                            "`dmesg`), and that ModemManager does not hold them");
+    }
+
+    discovery::FoundDevice found_;
+};
+
+// A tty or char device named directly with -d that discovery does not know (e.g. a UART
+// adapter wired to a u-blox module): every port role opens that path.
+discovery::FoundDevice device_for_path(const std::string& path) {
+    if (::access(path.c_str(), F_OK) != 0)
+        throw NotFoundError(fmt::format("{} does not exist", path),
+                            "nothing is attached at that path",
+                            "run `cellrescue devices` to list the ports present now");
+    discovery::FoundDevice f;
+    f.kind = discovery::Kind::usb_module;
+    f.name = path;
+    f.product = path;
+    std::string name = path.substr(path.rfind('/') + 1);
+    std::string role = discovery::char_device_role(name);
+    f.mode = role == "edl" ? DeviceMode::edl : DeviceMode::normal;
+    if (!role.empty()) f.ports.push_back({role, path, -1});
+    for (const char* r : {"diag", "at"})
+        if (role.empty()) f.ports.push_back({r, path, -1});
+    if (role == "edl") f.kind = discovery::Kind::pcie;
+    return f;
+}
+
+}  // namespace
+
 std::unique_ptr<Device> open_real_device(const DeviceSpec& spec) {
-    throw NotFoundError(fmt::format("no device {} found", to_string(spec)), "no device attached",
-                        "run `cellrescue devices` to list what is attached");
+    discovery::Options opt;
+    auto result = discovery::discover(opt);
+    for (const auto& note : result.notes) spdlog::debug("discovery: {}", note);
+    if (spec.kind == DeviceSpec::Kind::path) {
+        for (const auto& d : result.devices)
+            for (const auto& p : d.ports)
+                if (p.path == spec.value) return std::make_unique<RealDevice>(d);
+        return std::make_unique<RealDevice>(device_for_path(spec.value));
+    }
+    return std::make_unique<RealDevice>(discovery::find_one(result, spec));
 }
 
 }  // namespace cr

@@ -31,13 +31,13 @@ namespace cr {
 // Which device and interface to open. Empty fields match anything; with everything empty the
 // only EDL device attached is opened (NotFoundError if none, UsageError if several).
 struct UsbSelector {
-    std::string usb_path;  // "1-1.2": bus-port.port chain (libusb_get_port_numbers)
-    std::string serial;    // EDL `_SN:` of iProduct, or the USB iSerial (case-insensitive)
-    std::optional<std::uint16_t> vid;
-    std::optional<std::uint16_t> pid;
+    std::string usb_path = {};  // "1-1.2": bus-port.port chain (libusb_get_port_numbers)
+    std::string serial = {};    // EDL `_SN:` of iProduct, or the USB iSerial (case-insensitive)
+    std::optional<std::uint16_t> vid = {};
+    std::optional<std::uint16_t> pid = {};
     // Interface to claim. Without it: the EDL interface found by descriptor (ff/ff with
     // protocol ff, 0x10 or 0x11), whatever the VID/PID.
-    std::optional<int> interface_number;
+    std::optional<int> interface_number = {};
 };
 
 struct UsbOptions {

@@ -38,8 +38,9 @@ struct InterfaceSpec {
     std::uint8_t cls = 0xff;
     std::uint8_t subclass = 0xff;
     std::uint8_t protocol = 0xff;
-    std::string tty;   // "ttyUSB0": a pty-backed tty child with udev properties ("" = none)
-    bool bulk = true;  // has a bulk IN/OUT pair (EP 0x81+n / 0x01+n)
+    std::string tty;     // "ttyUSB0": a pty-backed tty child with udev properties ("" = none)
+    bool bulk = true;    // has a bulk IN/OUT pair (EP 0x81+n / 0x01+n)
+    std::string serves;  // add_module: the virtual port behind the tty ("diag", "at", "")
 };
 
 struct UsbDeviceSpec {
