@@ -26,9 +26,11 @@ void FoatSession::fail_on_code(int code, const std::string& where) {
     if (code == at::ublox::install_success) return;
     throw ProtocolError(
         fmt::format("{}: the module reported {} ({})", where, code, report_.result_text),
-        fmt::format("{}; a failed package leaves it in update mode until it times out and "
-                    "reboots to its old firmware",
-                    state_now()),
+        where == "AT+UFWINSTALL"
+            ? state_now() + "; the package stays in the FOAT area (the next run deletes it)"
+            : fmt::format("{}; after a failed package it waits in update mode for a fresh "
+                          "XMODEM handshake, then times out and reboots to its old firmware",
+                          state_now()),
         "check that the package is meant for this module and its current firmware, then retry");
 }
 
