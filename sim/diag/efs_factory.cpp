@@ -86,7 +86,7 @@ void rf_calibration(EfsTree& t, Rng& rng) {
     // About 1,200 per-unit RF calibration items: sizes 64 B .. 4 KiB, a few larger tables.
     for (std::uint32_t n = 0; n < 1200; ++n) {
         std::uint32_t id = 20000 + n * 9 + rng.below(9);
-        std::size_t size = (n % 97 == 0) ? 6000 + rng.below(9000) : 64 + rng.below(3600);
+        std::size_t size = (n % 97 == 0) ? 6000 + rng.below(9000) : 64 + rng.below(4000);
         item(t, fmt::format("/nv/item_files/rfnv/{:08d}", id), rng.bytes(size));
     }
     for (int i = 0; i < 12; ++i)

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "nv/imei.hpp"
 #include "sim/core/provisioning.hpp"
 #include "sim/diag/efs_store.hpp"
@@ -105,6 +107,10 @@ TEST_F(DiagTarget, EfsWalkIsCompleteAndWithinTheRoundTripBudget) {
         return true;
     });
     auto trips = s.diag().stats().round_trips - start;
+    std::printf("EFS walk: %zu files, %zu dirs, %llu bytes, %llu round trips (budget %llu)\n",
+                files, dirs, static_cast<unsigned long long>(bytes),
+                static_cast<unsigned long long>(trips),
+                static_cast<unsigned long long>((files + dirs) * 3 + bytes / 1024));
     EXPECT_EQ(files, factory.file_count());
     EXPECT_GT(files, 1400u);
     EXPECT_GT(bytes, 2500000u);
