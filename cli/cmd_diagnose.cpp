@@ -4,10 +4,14 @@
 #include "cli/commands.hpp"
 #include "nv/imei.hpp"
 #include "src/util/error.hpp"
+#include "src/workflows/demo.hpp"
 #include "src/workflows/diagnose.hpp"
 #include "src/workflows/rescue.hpp"
 
+#include <stdlib.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 namespace cr::cli {
@@ -75,11 +79,58 @@ void add_rescue(CLI::App& app, Context& ctx) {
     });
 }
 
+std::filesystem::path fresh_demo_dir(const std::string& wanted) {
+    if (!wanted.empty()) {
+        std::filesystem::path dir(wanted);
+        if (std::filesystem::exists(dir) && !std::filesystem::is_empty(dir))
+            throw UsageError(
+                fmt::format("{} is not empty: the demo needs a fresh directory", wanted), {},
+                "give a new directory with --dir, or leave --dir out");
+        return dir;
+    }
+    std::string tmpl = (std::filesystem::temp_directory_path() / "cellrescue-demo-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw IoError("cannot create a temporary directory for the demo");
+    return tmpl;
+}
+
+void add_demo(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand(
+        "demo", "the whole rescue story on a virtual RM520N, every step the real command");
+    auto dir = std::make_shared<std::string>();
+    auto model = std::make_shared<std::string>("rm520n");
+    cmd->add_option("--dir", *dir, "work directory (default: a fresh temporary one)");
+    cmd->add_option("--model", *model, "virtual Quectel model: rm520n, rm500q, ec25");
+    cmd->callback([&ctx, dir, model] {
+        workflows::DemoOptions o;
+        o.binary = std::filesystem::read_symlink("/proc/self/exe");
+        o.work_dir = fresh_demo_dir(*dir);
+        o.model = *model;
+        const bool json = ctx.options.json;
+        o.out = [json](const std::string& text) {
+            (json ? std::cerr : std::cout) << text << std::flush;
+        };
+        auto r = workflows::run_demo(o);
+        nlohmann::json steps = nlohmann::json::array();
+        for (const auto& s : r.steps)
+            steps.push_back({{"command", s.command},
+                             {"exit_code", s.exit_code},
+                             {"fallback", s.used_fallback}});
+        if (json)
+            ctx.emit(
+                {{"completed", r.completed}, {"work_dir", o.work_dir.string()}, {"steps", steps}},
+                "");
+        if (!r.completed)
+            throw Error("the demo stopped before the end", "see the step output above",
+                        "run the printed commands one by one to see where it fails");
+    });
+}
+
 }  // namespace
 
 void register_diagnose(CLI::App& app, Context& ctx) {
     add_diagnose(app, ctx);
     add_rescue(app, ctx);
+    add_demo(app, ctx);
 }
 
 }  // namespace cr::cli
