@@ -1,0 +1,110 @@
+// The built binary: imei tools, convert (QPST layout preserved), restore refusals and exit codes.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+    int code = -1;
+    std::string out;
+};
+
+CliRun run(const std::string& args) {
+    std::string cmd = fmt::format("{} {} 2>&1", CR_BINARY, args);
+    CliRun r;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return r;
+    char buf[4096];
+    while (std::size_t n = fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
+    int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+class CalibrationCli : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               fmt::format("cr_e2e_cal_{}_{}", getpid(),
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::create_directories(dir_);
+        global_ = fmt::format("--sim-dir {} --backup-dir {}", (dir_ / "sim").string(),
+                              (dir_ / "store").string());
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    fs::path dir_;
+    std::string global_;
+    const fs::path golden_ = fs::path(CR_SOURCE_DIR) / "tests/unit/nv/golden/qpst_example.xqcn";
+};
+
+TEST_F(CalibrationCli, ImeiTools) {
+    EXPECT_EQ(run("imei check 490154203237518").code, 0);
+    CliRun bad = run("imei check 490154203237519");
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.out.find("should be 8"), std::string::npos) << bad.out;
+    CliRun enc = run("imei encode 490154203237518");
+    EXPECT_NE(enc.out.find("08 4a 09 51 24 30 32 57 81"), std::string::npos) << enc.out;
+    CliRun dec = run("imei decode 084A0951243032578100");
+    EXPECT_NE(dec.out.find("490154203237518"), std::string::npos) << dec.out;
+}
+
+TEST_F(CalibrationCli, ConvertKeepsQpstLayout) {
+    ASSERT_EQ(run(fmt::format("convert {} {}", golden_.string(), (dir_ / "a.qcn").string())).code,
+              0);
+    ASSERT_EQ(
+        run(fmt::format("convert {} {}", (dir_ / "a.qcn").string(), (dir_ / "b.crb").string()))
+            .code,
+        0);
+    ASSERT_EQ(
+        run(fmt::format("convert {} {}", (dir_ / "b.crb").string(), (dir_ / "c.xqcn").string()))
+            .code,
+        0);
+    // OLE2 has no root storage name: the default name comes back; everything else is equal.
+    std::string want = slurp(golden_);
+    std::string got = slurp(dir_ / "c.xqcn");
+    auto strip_root = [](std::string s) {
+        auto a = s.find("<Storage Name='");
+        auto b = s.find('\n', a);
+        return s.erase(a, b - a);
+    };
+    EXPECT_EQ(strip_root(got), strip_root(want));
+    {
+        std::ofstream junk(dir_ / "junk.bin", std::ios::binary);
+        junk << std::string(1000, 'J');
+    }
+    CliRun garbage =
+        run(fmt::format("convert {} {}", (dir_ / "junk.bin").string(), (dir_ / "x.xqcn").string()));
+    EXPECT_EQ(garbage.code, 10) << garbage.out;  // bad input
+    EXPECT_FALSE(fs::exists(dir_ / "x.xqcn"));
+}
+
+TEST_F(CalibrationCli, RestoreOfAnotherDevicesBackupIsRefused) {
+    ASSERT_EQ(run(global_ + " sim set rm520n --state healthy").code, 0);
+    // The golden file carries IMEI 490154203237518: not this module's.
+    CliRun refused =
+        run(fmt::format("{} --yes restore {} -d sim:rm520n", global_, golden_.string()));
+    EXPECT_EQ(refused.code, 7) << refused.out;
+    EXPECT_NE(refused.out.find("--imei"), std::string::npos) << refused.out;
+    CliRun luhn = run(fmt::format("{} --yes restore {} -d sim:rm520n --imei 490154203237519",
+                                  global_, golden_.string()));
+    EXPECT_EQ(luhn.code, 2) << luhn.out;
+    EXPECT_NE(luhn.out.find("nothing was written"), std::string::npos) << luhn.out;
+}
+
+}  // namespace
