@@ -47,7 +47,7 @@ struct Rig {
     ~Rig() {
         thread.request_stop();
         host->shutdown_write();
-        thread.join();
+        if (thread.joinable()) thread.join();
         host->close();
         fs::remove_all(dir);
     }
@@ -241,6 +241,50 @@ TEST(FirehoseTarget, PowerResetEndsTheProgrammerLikeAnUnplug) {
     auto s = rig.module->state();
     EXPECT_EQ(s.mode, sim::Mode::normal);
     EXPECT_FALSE(s.firehose_running);
+}
+
+// Talks to the target with raw bytes and returns everything it answers within a short while.
+std::string talk(Rig& rig, const std::string& bytes) {
+    rig.host->write(as_bytes(bytes), Millis(5000));
+    std::string out;
+    Bytes buf(4096);
+    while (out.find("<response") == std::string::npos ||
+           out.rfind("</data>") < out.rfind("<response")) {
+        std::size_t n = rig.host->read(buf, Millis(5000));
+        if (n == 0) break;
+        out.append(reinterpret_cast<const char*>(buf.data()), n);
+    }
+    return out;
+}
+
+TEST(FirehoseTarget, MalformedXmlAndUnknownTagsAreNakedWithALog) {
+    Rig rig("rm520n");
+    rig.client->configure(MemoryType::ufs);
+    std::string a =
+        talk(rig, R"(<?xml version="1.0" ?><data><program SECTOR_SIZE_IN_BYTES="4096></data>)");
+    EXPECT_NE(a.find("XML parse error"), std::string::npos) << a;
+    EXPECT_NE(a.find(R"(value="NAK")"), std::string::npos) << a;
+    std::string b = talk(rig, R"(<?xml version="1.0" ?><data><frobnicate /></data>)");
+    EXPECT_NE(b.find("Unknown command &lt;frobnicate>"), std::string::npos) << b;
+    // Unknown attributes are ignored, as real programmers do.
+    std::string c = talk(rig, R"(<?xml version="1.0" ?><data><nop Fancy="1" /></data>)");
+    EXPECT_NE(c.find(R"(value="ACK")"), std::string::npos) << c;
+}
+
+TEST(FirehoseTarget, HostVanishingMidRawPhaseLeavesTheProgrammerRunning) {
+    Rig rig("rm520n");
+    rig.client->configure(MemoryType::ufs);
+    std::string ack =
+        talk(rig, firehose::build_command("program", {{"SECTOR_SIZE_IN_BYTES", "4096"},
+                                                      {"num_partition_sectors", "4"},
+                                                      {"physical_partition_number", "0"},
+                                                      {"start_sector", "19270"}}));
+    ASSERT_NE(ack.find(R"(rawmode="true")"), std::string::npos) << ack;
+    rig.host->write(Bytes(4096, 0xEE), Millis(5000));  // 1 of 4 sectors, then unplug
+    rig.host->shutdown_write();
+    rig.thread.join();  // the target noticed and ended the port (no hang)
+    EXPECT_TRUE(rig.module->state().firehose_running);
+    EXPECT_EQ(rig.module->state().mode, sim::Mode::edl);
 }
 
 }  // namespace
