@@ -121,7 +121,12 @@ static void read_efs_group(const archive::BundleReader& reader, nv::EfsGroup g,
 nv::Calibration read_calibration_bundle(const archive::BundleReader& reader) {
     const auto& m = reader.manifest();
     if (m.kind != archive::BundleKind::calibration)
-        bad(reader.source(), "a partition bundle, not a calibration backup");
+        throw DecodeError(
+            reader.source() + ": a raw partition bundle, not a calibration (NV/EFS) backup",
+            "nothing was written to any device",
+            "write it back in EDL with `cellrescue edl restore-partition`; if it came from "
+            "another module, then set this module's own IMEI with `cellrescue imei correct "
+            "--imei IMEI -d DEV`");
     if (m.metadata.value("layout", std::string()) != kLayout)
         bad(reader.source(), "unknown calibration layout");
     nv::Calibration cal;
