@@ -56,7 +56,12 @@ BackupStore::BackupStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
 std::filesystem::path BackupStore::new_bundle_path(BundleKind kind, const DeviceIdentity& identity,
                                                    const std::string& label) const {
-    std::filesystem::create_directories(dir_);
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    if (ec)
+        throw IoError(
+            fmt::format("cannot create the backup store {}: {}", dir_.string(), ec.message()), {},
+            "choose a writable directory with --backup-dir");
     std::string who = !identity.chip_serial.empty() ? identity.chip_serial
                       : !identity.imeis.empty()     ? identity.imeis.front()
                                                     : std::string("unknown");
