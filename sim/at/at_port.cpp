@@ -1,17 +1,12 @@
 // The virtual module's AT port: assembles command lines from the byte stream and answers them
 // with the vendor's personality. u-blox models are served by the u-blox target.
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 
 #include "sim/at/quectel_personality.hpp"
 #include "sim/ports.hpp"
-#include "src/util/error.hpp"
-#if __has_include("sim/ublox/ublox_at.hpp")
 #include "sim/ublox/ublox_at.hpp"
-#define CR_HAVE_UBLOX_AT 1
-#endif
 
 namespace cr::sim {
 namespace {
@@ -63,15 +58,8 @@ void serve_quectel(VirtualModule& module, Transport& port, std::stop_token stop)
 
 void serve_at(VirtualModule& module, Transport& port, std::stop_token stop) {
     if (module.model().vendor == Vendor::ublox) {
-#ifdef CR_HAVE_UBLOX_AT
-        serve_ublox_at(module, port, stop);
+        serve_ublox_at(module, port, stop);  // engineer U's u-blox personality
         return;
-#else
-        throw ProtocolError(fmt::format("the virtual {} has no AT port yet (the u-blox target is "
-                                        "not built in)",
-                                        module.model().product),
-                            "nothing was changed", "use a Quectel model (sim:rm520n)");
-#endif
     }
     serve_quectel(module, port, stop);
 }

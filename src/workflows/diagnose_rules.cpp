@@ -160,7 +160,9 @@ std::vector<Finding> evaluate(const Observation& o, const std::optional<Baseline
         out.insert(
             out.begin(),
             Finding{"healthy", Severity::ok,
-                    "the module is healthy: calibration and IMEI present, radio can run",
+                    o.vendor == "ublox"
+                        ? "no problem found: firmware, IMEI and radio state look right"
+                        : "the module is healthy: calibration and IMEI present, radio can run",
                     [&] {
                         auto e = pick(o, {"AT+CFUN?", "AT+CGSN", "DIAG NV_READ 550",
                                           "DIAG EFS ls /nv/item_files/rfnv"});
