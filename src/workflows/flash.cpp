@@ -156,7 +156,8 @@ FlashReport execute_flash(FlashTarget& target, const package::Package& pkg, cons
         if (s.is_sbl && s.kind == package::StepKind::erase) state.sbl_erased = true;
         if (s.is_sbl && s.kind == package::StepKind::program) state.sbl_written = true;
         if (s.kind == package::StepKind::program) state.complete.push_back(s.op.label);
-        PartitionTiming t{s.op.label, std::string(package::to_string(s.kind)), s.bytes, secs, 0};
+        std::string label = s.kind == package::StepKind::patch ? "DISK" : s.op.label;
+        PartitionTiming t{label, std::string(package::to_string(s.kind)), s.bytes, secs, 0};
         if (s.kind == package::StepKind::program && secs > 0) t.mb_per_s = s.bytes / secs / 1e6;
         report.total_bytes += s.bytes;
         report.timings.push_back(t);
