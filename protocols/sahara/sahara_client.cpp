@@ -182,8 +182,8 @@ UploadResult Client::upload_image(const ImageSource& image, const ProgressFn& pr
     }
     result.bytes_unrequested = image.size - covered_bytes(ranges);
     if (result.bytes_unrequested)
-        spdlog::warn("{}: the target never asked for {} of its {} bytes", image.name,
-                     result.bytes_unrequested, image.size);
+        spdlog::debug("{}: the target never asked for {} of its {} bytes", image.name,
+                      result.bytes_unrequested, image.size);
     stream_.send(Done{}, options_.packet_timeout);
     phase_ = "was finishing the upload (DONE)";
     Packet p = expect_packet("DONE_RESP");
