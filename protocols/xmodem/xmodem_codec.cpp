@@ -3,18 +3,33 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "src/util/error.hpp"
 
 namespace cr::xmodem {
 
+namespace {
+
+// CRC-16/XMODEM lookup table, built at compile time (the block check is on the hot path).
+constexpr std::array<std::uint16_t, 256> make_crc_table() {
+    std::array<std::uint16_t, 256> t{};
+    for (int i = 0; i < 256; ++i) {
+        std::uint16_t c = static_cast<std::uint16_t>(i << 8);
+        for (int b = 0; b < 8; ++b)
+            c = static_cast<std::uint16_t>((c & 0x8000) ? (c << 1) ^ 0x1021 : c << 1);
+        t[static_cast<std::size_t>(i)] = c;
+    }
+    return t;
+}
+constexpr std::array<std::uint16_t, 256> crc_table = make_crc_table();
+
+}  // namespace
+
 std::uint16_t crc16(ByteView data) {
     std::uint16_t crc = 0;
-    for (std::uint8_t b : data) {
-        crc = static_cast<std::uint16_t>(crc ^ (b << 8));
-        for (int i = 0; i < 8; ++i)
-            crc = static_cast<std::uint16_t>((crc & 0x8000) ? (crc << 1) ^ 0x1021 : crc << 1);
-    }
+    for (std::uint8_t b : data)
+        crc = static_cast<std::uint16_t>((crc << 8) ^ crc_table[((crc >> 8) ^ b) & 0xff]);
     return crc;
 }
 

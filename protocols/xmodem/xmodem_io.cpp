@@ -13,12 +13,12 @@ namespace cr::xmodem::detail {
 std::optional<std::uint8_t> read_byte(Transport& port, Millis timeout) {
     std::uint8_t b = 0;
     if (port.read(std::span<std::uint8_t>(&b, 1), timeout) == 0) return std::nullopt;
-    spdlog::trace("xmodem <- {}", control_name(b));
+    if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("xmodem <- {}", control_name(b));
     return b;
 }
 
 void send_control(Transport& port, std::uint8_t byte, Millis timeout) {
-    spdlog::trace("xmodem -> {}", control_name(byte));
+    if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("xmodem -> {}", control_name(byte));
     port.write(ByteView(&byte, 1), timeout);
 }
 
