@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 
@@ -386,8 +387,15 @@ void register_programmers(CLI::App& app, Context& ctx) {
     add->add_option("--msm-hw-id", *msm, "the chip it is for (hex); else learnt on first use");
     add->add_option("--pk-hash", *pk, "the OEM PK hash it is signed for");
     add->callback([&ctx, file, msm, pk] {
-        std::uint32_t id =
-            msm->empty() ? 0 : static_cast<std::uint32_t>(std::stoul(*msm, nullptr, 16));
+        std::uint32_t id = 0;
+        if (!msm->empty()) {
+            std::string_view t = *msm;
+            if (t.starts_with("0x") || t.starts_with("0X")) t.remove_prefix(2);
+            auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), id, 16);
+            if (t.empty() || ec != std::errc() || end != t.data() + t.size())
+                throw UsageError(fmt::format("--msm-hw-id '{}' is not a 32-bit hex number", *msm),
+                                 {}, "e.g. --msm-hw-id 0x000480e1");
+        }
         ProgrammerStore store(programmer_dir(ctx));
         auto p = store.add(*file, id, *pk, "programmers add");
         ctx.emit({{"file", p.file.string()}, {"sha256", p.sha256}},
