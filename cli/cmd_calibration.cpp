@@ -13,6 +13,7 @@
 #include "src/workflows/backup.hpp"
 #include "src/workflows/backup_bundle.hpp"
 #include "src/workflows/restore.hpp"
+#include "src/workflows/restore_raw.hpp"
 
 namespace cr::cli {
 namespace {
@@ -98,6 +99,32 @@ nlohmann::json to_json(const workflows::RestoreReport& r) {
             {"round_trips", r.traffic.round_trips}};
 }
 
+// A raw efs2/fsg/modem_st bundle (EDL backup): write it back in EDL, then correct the IMEI
+// over DIAG when --imei is given (a donor's efs2 carries the donor's IMEI).
+void restore_raw(Context& ctx, const std::string& file, const std::string& imei,
+                 const std::string& imei2) {
+    nv::ImeiOverride o;
+    if (!imei.empty()) o.imei = imei;
+    if (!imei2.empty()) o.imei2 = imei2;
+    auto device = ctx.open_device();
+    if (!ctx.confirm(fmt::format("Write the raw calibration partitions of {} to {}{}?", file,
+                                 device->name(),
+                                 o.imei ? " and then set its IMEI to " + *o.imei : "")))
+        throw SafetyError("restore cancelled", "nothing was written");
+    auto r = workflows::restore_raw_calibration(*device, file, o, std::nullopt, ctx.progress());
+    std::string text = "restored and verified: " + join(r.partitions);
+    if (r.imei_corrected)
+        text += "\nIMEI now " + join(r.imeis_after);
+    else
+        text +=
+            "\nif this image came from another module, set this module's own IMEI: "
+            "cellrescue imei correct -d DEV --imei IMEI";
+    ctx.emit({{"partitions", r.partitions},
+              {"imei_corrected", r.imei_corrected},
+              {"imeis_after", r.imeis_after}},
+             text);
+}
+
 void add_restore(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("restore", "restore a calibration backup (bundle, .xqcn, .qcn)");
     auto file = std::make_shared<std::string>();
@@ -114,6 +141,10 @@ void add_restore(CLI::App& app, Context& ctx) {
         // Validate the IMEIs before touching anything.
         if (!imei->empty()) nv::require_valid_imei(*imei);
         if (!imei2->empty()) nv::require_valid_imei(*imei2);
+        if (workflows::is_partition_bundle(*file)) {
+            restore_raw(ctx, *file, *imei, *imei2);
+            return;
+        }
         nv::Calibration backup = workflows::load_calibration(*file);
         auto device = ctx.open_device();
         workflows::RestoreOptions options;
