@@ -221,3 +221,16 @@ TEST(AtChannel, RawViewYieldsBufferedBytesFirst) {
     EXPECT_EQ(n, 2u);
     (void)b;
 }
+
+TEST(AtChannel, WrongBaudGarbageIsABoundedClearError) {
+    // At a wrong rate every answer arrives as noise bytes (framing errors), never a line end.
+    FakeModem m([](const std::string&) -> std::string { return "\xf8\x80\xfe\x00\x86\x98"; },
+                false);
+    AtChannel ch(*m.host);
+    try {
+        ch.open(1000ms, 10ms);
+        FAIL() << "opened";
+    } catch (const TimeoutError& e) {
+        EXPECT_NE(std::string(e.device_state()).find("not an AT port"), std::string::npos);
+    }
+}
