@@ -274,6 +274,36 @@ TEST(SaharaAttach, MalformedPacketFromTargetIsDecodeError) {
     EXPECT_THROW(c2.wait_hello(), TimeoutError);
 }
 
+TEST(SaharaAttach, TargetSilentAfterHelloTimesOutNamingTheState) {
+    auto [host, device] = make_socket_pair("mute");
+    device->write(sahara::encode(sahara::Hello{}), Millis(1000));
+    auto opts = fast_options();
+    opts.packet_timeout = Millis(200);
+    Client client(*host, opts);
+    client.wait_hello();
+    try {
+        client.upload_image(Bytes(4096, 1));
+        FAIL();
+    } catch (const TimeoutError& e) {
+        EXPECT_NE(std::string(e.what()).find("READ_DATA"), std::string::npos) << e.what();
+        EXPECT_NE(e.device_state().find("was receiving programmer"), std::string::npos)
+            << e.device_state();
+    }
+}
+
+TEST(SaharaAttach, FirehoseXmlOnThePortIsRecognised) {
+    auto [host, device] = make_socket_pair("firehose");
+    device->write(as_bytes("<?xml version=\"1.0\" ?><data><log value=\"hello\"/></data>"),
+                  Millis(1000));
+    Client client(*host, fast_options());
+    try {
+        client.wait_hello();
+        FAIL();
+    } catch (const sahara::FirehoseRunningError& e) {
+        EXPECT_NE(e.device_state().find("Firehose programmer already running"), std::string::npos);
+    }
+}
+
 TEST(SaharaAttach, UnexpectedPacketDuringUploadIsProtocolError) {
     auto [host, device] = make_socket_pair("odd");
     std::jthread fake([&device = device] {
