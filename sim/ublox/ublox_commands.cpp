@@ -154,6 +154,8 @@ bool UbloxServer::handle_settings(const std::string& up) {
         if (u.cfun != 0) return cme(3, "operation not allowed"), true;  // radio must be off
         change([&](ModuleState&, UbloxState& st) { st.mno_profile = static_cast<int>(*p); });
         final(true);
+    } else if (up == "AT+CPIN?") {
+        cme(10, "SIM not inserted");  // the virtual module has no SIM card
     } else if (up == "AT+UBKUPDATA?") {
         info("+UBKUPDATA: " + u.backup_data);
         final(true);
