@@ -204,3 +204,14 @@ TEST_F(FlashFixture, DeviceVanishingMidFlashSaysWhatIsCompleteAndWhetherItBoots)
         EXPECT_NE(e.device_state().find("will not boot"), std::string::npos);
     }
 }
+
+TEST_F(FlashFixture, ModuleInNormalModeIsSwitchedToEdlOverDiag) {
+    auto m = sim::VirtualModule::open(sim_dir, "ec25");
+    sim::apply_state(*m, "normal", {});
+    auto dev = device("ec25");
+    auto pkg = make_package("ec25", false, pkg_dir);
+    FlashReport report = flash_package(*dev, options(pkg));
+    EXPECT_FALSE(report.timings.empty());
+    auto s = session(*dev);
+    expect_package_bytes(*s, report.plan);
+}
