@@ -451,8 +451,11 @@ void serve_firehose(VirtualModule& module, Transport& port, std::stop_token stop
     // reopens the port of a running programmer gets no second banner.
     bool fresh = false;
     module.update([&](ModuleState& s) {
-        auto uploads = s.extra.contains("sahara") ? s.extra["sahara"].value("uploads", 0) : 0;
+        int uploads = 0;
+        if (auto it = s.extra.find("sahara"); it != s.extra.end() && it->is_object())
+            uploads = it->value("uploads", 0);
         auto& mine = s.extra["firehose"];
+        if (!mine.is_object()) mine = nlohmann::json::object();
         fresh = !s.firehose_running || mine.value("booted_at_upload", -1) != uploads;
         mine["booted_at_upload"] = uploads;
         s.firehose_running = true;
