@@ -37,7 +37,7 @@ std::vector<DemoStep> demo_script(const DemoOptions& o) {
     s.push_back(step("The bad flash",
                      "QFirehose -e erases everything, the calibration partition efs2 included",
                      {"edl", "erase", "efs2", "-d", dev, "--programmer", prog, "--no-backup",
-                      "--i-understand-calibration-loss"}));
+                      "--i-understand-calibration-loss", "--yes"}));
     s.back().fallback = {"sim", "set", o.model, "--state", "cfun5"};
     s.push_back(step("Reboot", "the flash ends with a reset to normal mode",
                      {"edl", "reset", "-d", dev, "--programmer", prog}));

@@ -76,6 +76,9 @@ TEST_F(RescueE2e, DemoRunsToTheEndWithTheModuleBackAtCfun1) {
     EXPECT_NE(r.out.find("outcome:   repaired"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("now:       CFUN=1"), std::string::npos);
     EXPECT_NE(r.out.find("$ cellrescue --sim-dir"), std::string::npos);
+    // Every step ran as the real command: the EDL erase and reset needed no fallback.
+    EXPECT_EQ(r.out.find("!!! that step failed"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("erased efs2"), std::string::npos) << r.out;
     // The printed commands work step by step: the module they name is now healthy.
     CliRun d = run("--sim-dir " + (dir_ / "demo" / "sim").string() + " --backup-dir " +
                    (dir_ / "demo" / "backups").string() + " --json diagnose -d sim:rm520n");
