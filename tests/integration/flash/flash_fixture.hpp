@@ -99,11 +99,19 @@ class FlashFixture : public ::testing::Test {
         return all;
     }
     // Every program step of the plan: its sectors on the device hold the image, zero-padded.
-    void expect_package_bytes(cr::EdlSession& s, const cr::package::FlashPlan& plan) {
+    // A zip's extraction is gone with its Package: pass the package opened again to find the
+    // images by name.
+    void expect_package_bytes(cr::EdlSession& s, const cr::package::FlashPlan& plan,
+                              const cr::package::Package* reopened = nullptr) {
         int checked = 0;
         for (const auto& step : plan.steps) {
             if (step.kind != cr::package::StepKind::program) continue;
-            cr::Bytes want = file_bytes(*step.file);
+            fs::path file = *step.file;
+            if (reopened)
+                for (const auto& op : reopened->operations())
+                    if (op.file && op.file->filename() == file.filename()) file = *op.file;
+            ASSERT_TRUE(fs::exists(file)) << file;
+            cr::Bytes want = file_bytes(file);
             want.resize(step.bytes, 0);
             cr::Bytes got = read_region(s, *step.region);
             EXPECT_TRUE(got == want) << step.op.label << " differs after flashing";

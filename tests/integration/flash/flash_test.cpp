@@ -32,7 +32,8 @@ TEST_F(FlashFixture, ZipPackageOnUfsLeavesItsBytesAndAppliesTheDiskPatch) {
     auto pkg = make_package("rm520n", false, root / "fw.zip");
     FlashReport report = flash_package(*dev, options(pkg));
     auto s = session(*dev);
-    expect_package_bytes(*s, report.plan);
+    auto reopened = package::open_package(pkg);
+    expect_package_bytes(*s, report.plan, &reopened);
     // patch0.xml: misc bytes 8..15 = NUM_DISK_SECTORS-1 (the programmer evaluated it).
     auto misc = partition_region(*s, "misc");
     misc.num_sectors = 1;
