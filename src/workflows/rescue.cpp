@@ -214,7 +214,8 @@ RescueReport rescue(Device& device, const RescueOptions& o) {
     }
     r.steps.insert(r.steps.end(), repair.begin(), repair.end());
     execute(device, r, own, o);
-    if (!writes && r.before.healthy() && r.steps.size() <= 1) {
+    const bool flashed = !r.steps.empty() && r.steps.front().action == RescueAction::flash_package;
+    if (!writes && !flashed && r.before.healthy()) {
         r.outcome = RescueOutcome::healthy;
         return r;
     }

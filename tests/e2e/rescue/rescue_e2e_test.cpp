@@ -69,6 +69,22 @@ TEST_F(RescueE2e, RescueWithoutBackupExplainsAndExitsSafety) {
     EXPECT_EQ(nlohmann::json::parse(again.out)["cfun"], 5);  // untouched
 }
 
+TEST_F(RescueE2e, ModuleInEdlNeedsAPackageThenIsReflashedAndVerified) {
+    std::string pkg = (dir_ / "pkg").string();
+    ASSERT_EQ(run(g_ + " backup -d sim:rm520n").code, 0);
+    ASSERT_EQ(run(g_ + " sim make-firmware --model rm520n -o " + pkg).code, 0);
+    ASSERT_EQ(run(g_ + " sim set rm520n --state edl").code, 0);
+    CliRun no_pkg = run(g_ + " --json rescue -d sim:rm520n --yes");
+    EXPECT_EQ(no_pkg.code, 7) << no_pkg.out;
+    EXPECT_EQ(nlohmann::json::parse(no_pkg.out)["before"]["findings"][0]["id"], "edl-mode");
+    CliRun r = run(g_ + " --json rescue -d sim:rm520n --yes --package " + pkg);
+    ASSERT_EQ(r.code, 0) << r.out;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["outcome"], "repaired");
+    EXPECT_EQ(j["steps"][0]["action"], "flash");
+    EXPECT_EQ(j["verification"]["ok"], true);
+}
+
 TEST_F(RescueE2e, DemoRunsToTheEndWithTheModuleBackAtCfun1) {
     CliRun r = run("demo --dir " + (dir_ / "demo").string(), true);
     ASSERT_EQ(r.code, 0) << r.out;
