@@ -161,7 +161,7 @@ FlashReport execute_flash(FlashTarget& target, const package::Package& pkg, cons
         if (s.kind == package::StepKind::program && secs > 0) t.mb_per_s = s.bytes / secs / 1e6;
         report.total_bytes += s.bytes;
         report.timings.push_back(t);
-        spdlog::info("{} done ({} bytes, {:.3f} s)", name, s.bytes, secs);
+        spdlog::debug("{} done ({} bytes, {:.3f} s)", name, s.bytes, secs);
     }
     report.total_seconds = std::chrono::duration<double>(Clock::now() - start_all).count();
     return report;
