@@ -143,6 +143,19 @@ TEST_F(AtPort, UbloxModelsAreServedByTheUbloxTarget) {
     EXPECT_TRUE(ch.command("AT").ok());
 }
 
+TEST_F(AtPort, GarbageAndOverlongLinesGetErrorAndThePortKeepsWorking) {
+    auto dev = device();
+    auto port = dev.open_at();
+    std::string junk(10000, 'x');
+    junk += '\r';
+    junk += std::string("\0\xff\x7e\x01garbage\r", 13);
+    port->write(as_bytes(junk), Millis(2000));
+    at::AtChannel ch(*port);
+    ch.open();
+    EXPECT_TRUE(ch.command("AT").ok());
+    EXPECT_EQ(ch.command_ok("AT+CFUN?").value("+CFUN:"), "1");
+}
+
 // Bad input on the host side (U's channel against our ports and broken peers).
 TEST_F(AtPort, ADiagPortIsNotAnAtPort) {
     auto dev = device();
