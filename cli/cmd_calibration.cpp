@@ -102,7 +102,7 @@ nlohmann::json to_json(const workflows::RestoreReport& r) {
 // A raw efs2/fsg/modem_st bundle (EDL backup): write it back in EDL, then correct the IMEI
 // over DIAG when --imei is given (a donor's efs2 carries the donor's IMEI).
 void restore_raw(Context& ctx, const std::string& file, const std::string& imei,
-                 const std::string& imei2) {
+                 const std::string& imei2, const std::string& programmer) {
     nv::ImeiOverride o;
     if (!imei.empty()) o.imei = imei;
     if (!imei2.empty()) o.imei2 = imei2;
@@ -111,7 +111,9 @@ void restore_raw(Context& ctx, const std::string& file, const std::string& imei,
                                  device->name(),
                                  o.imei ? " and then set its IMEI to " + *o.imei : "")))
         throw SafetyError("restore cancelled", "nothing was written");
-    auto r = workflows::restore_raw_calibration(*device, file, o, std::nullopt, ctx.progress());
+    auto r = workflows::restore_raw_calibration(
+        *device, file, o, programmer.empty() ? std::nullopt : std::optional<fs::path>(programmer),
+        ctx.progress());
     std::string text = "restored and verified: " + join(r.partitions);
     if (r.imei_corrected)
         text += "\nIMEI now " + join(r.imeis_after);
@@ -137,12 +139,14 @@ void add_restore(CLI::App& app, Context& ctx) {
                     "module's backup; Luhn-checked");
     cmd->add_option("--imei2", *imei2, "the target's own second IMEI (SIM 2)");
     cmd->add_flag("--no-reset", *no_reset, "do not reset at the end (the modem stays CFUN=7)");
-    cmd->callback([&ctx, file, imei, imei2, no_reset] {
+    auto programmer = std::make_shared<std::string>();
+    cmd->add_option("--programmer", *programmer, "Firehose programmer (raw partition bundles)");
+    cmd->callback([&ctx, file, imei, imei2, no_reset, programmer] {
         // Validate the IMEIs before touching anything.
         if (!imei->empty()) nv::require_valid_imei(*imei);
         if (!imei2->empty()) nv::require_valid_imei(*imei2);
         if (workflows::is_partition_bundle(*file)) {
-            restore_raw(ctx, *file, *imei, *imei2);
+            restore_raw(ctx, *file, *imei, *imei2, *programmer);
             return;
         }
         nv::Calibration backup = workflows::load_calibration(*file);

@@ -129,7 +129,11 @@ nv::Calibration load_calibration(const std::filesystem::path& file) {
 }
 
 BackupResult backup(Device& device, const BackupOptions& options) {
-    if (device.mode() == DeviceMode::edl) return backup_raw_partitions(device, options);
+    if (device.mode() == DeviceMode::edl) {
+        BackupOptions raw = options;
+        if (raw.model.empty()) raw.model = model_of(device);
+        return backup_raw_partitions(device, raw);
+    }
     BackupResult result;
     {
         std::unique_ptr<Transport> diag = device.open_diag();

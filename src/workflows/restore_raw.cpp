@@ -30,8 +30,15 @@ RawRestoreResult restore_raw_calibration(Device& device, const std::filesystem::
     request.edl.progress = progress;
     request.reset = true;
     RawRestoreResult result;
-    for (const auto& p : restore_partition_bundle(device, request, progress))
-        result.partitions.push_back(p.label);
+    try {
+        for (const auto& p : restore_partition_bundle(device, request, progress))
+            result.partitions.push_back(p.label);
+    } catch (const SafetyError& e) {
+        if (imeis.imei) throw;
+        throw SafetyError(e.what(), e.device_state(),
+                          "if this module really should get another module's calibration, "
+                          "give its own IMEI from its label: --imei IMEI (and --imei2)");
+    }
     if (!imeis.imei) return result;
     device.wait_for_mode(DeviceMode::normal, Millis(120000));
     result.imeis_after = correct_imei(device, imeis, progress);

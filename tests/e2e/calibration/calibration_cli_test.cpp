@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -105,6 +106,46 @@ TEST_F(CalibrationCli, RestoreOfAnotherDevicesBackupIsRefused) {
                                   global_, golden_.string()));
     EXPECT_EQ(luhn.code, 2) << luhn.out;
     EXPECT_NE(luhn.out.find("nothing was written"), std::string::npos) << luhn.out;
+}
+
+TEST_F(CalibrationCli, DonorEfs2InEdlGetsTheTargetsOwnImei) {
+    // XDG_DATA_HOME keeps the programmer store inside the test directory.
+    std::string env = fmt::format("XDG_DATA_HOME={} ", (dir_ / "xdg").string());
+    std::string cr = env + std::string(CR_BINARY) + " " + global_;
+    auto sh = [&](const std::string& args) {
+        std::string cmd = fmt::format("{} {} 2>&1", cr, args);
+        CliRun r;
+        FILE* p = popen(cmd.c_str(), "r");
+        char buf[4096];
+        while (std::size_t n = fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
+        int status = pclose(p);
+        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return r;
+    };
+    std::string prog = (dir_ / "prog.elf").string();
+    ASSERT_EQ(sh("sim make-programmer --model rm520n -o " + prog).code, 0);
+    ASSERT_EQ(sh("sim set rm520n#2 --state edl").code, 0);
+    CliRun b = sh("--json backup -d sim:rm520n#2 --programmer " + prog);
+    ASSERT_EQ(b.code, 0) << b.out;
+    auto j = nlohmann::json::parse(b.out.substr(b.out.rfind("\n{") + 1));
+    ASSERT_TRUE(j.at("raw_partitions").get<bool>());
+    std::string donor = j.at("bundle").get<std::string>();
+
+    ASSERT_EQ(sh("sim set rm520n --state edl").code, 0);
+    CliRun show = sh("--json sim show rm520n");
+    auto own = nlohmann::json::parse(show.out.substr(show.out.find('{'))).at("imeis");
+    ASSERT_EQ(own.size(), 2u);
+    CliRun refused = sh(fmt::format("--yes restore {} -d sim:rm520n --programmer {}", donor, prog));
+    EXPECT_EQ(refused.code, 7) << refused.out;
+    EXPECT_NE(refused.out.find("--imei"), std::string::npos) << refused.out;
+    CliRun ok =
+        sh(fmt::format("--yes restore {} -d sim:rm520n --programmer {} --imei {} --imei2 {}", donor,
+                       prog, own[0].get<std::string>(), own[1].get<std::string>()));
+    EXPECT_EQ(ok.code, 0) << ok.out;
+    EXPECT_NE(
+        ok.out.find("IMEI now " + own[0].get<std::string>() + ", " + own[1].get<std::string>()),
+        std::string::npos)
+        << ok.out;
 }
 
 }  // namespace
