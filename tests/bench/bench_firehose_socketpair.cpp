@@ -2,7 +2,7 @@
 // back 256 MiB (`modem`), then flash a 1 GiB image (`system`) streamed from a file. Prints MB/s,
 // host CPU seconds per GiB (getrusage of the host thread only; the virtual target runs on its
 // own thread) and the process's peak RSS. Release build for figures:
-//   cmake -B build-rel -DCMAKE_BUILD_TYPE=Release -DCELLRESCUE_BENCH=ON && \
+//   cmake -B build-rel -DCMAKE_BUILD_TYPE=Release -DCELLRESCUE_BENCH=ON
 //   ninja -C build-rel bench_firehose_socketpair && build-rel/tests/bench/bench_firehose_socketpair
 #include <sys/resource.h>
 
