@@ -65,7 +65,6 @@ struct Observation {
     // u-blox
     std::optional<int> mno_profile;        // AT+UMNOPROF?
     std::optional<std::string> ubkupdata;  // AT+UBKUPDATA? value
-    bool cfun1_phone_failure = false;      // not probed (would change state); derived from firmware
     std::vector<Evidence> transcript;      // every query in order
 };
 
