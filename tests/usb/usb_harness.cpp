@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -59,6 +60,23 @@ std::jthread serve_tty(std::shared_ptr<sim::VirtualModule> module, int master, s
                 std::this_thread::sleep_for(Millis(20));
         }
     });
+}
+
+// umockdev's remove_device leaves the /sys/bus/*/devices and /sys/class/* links of a device
+// behind, so the same device (same port) could not be added again after an unplug.
+void remove_dangling_links(const std::filesystem::path& sys) {
+    std::error_code ec;
+    for (const char* top : {"bus", "class"}) {
+        for (auto it = std::filesystem::recursive_directory_iterator(sys / top, ec);
+             it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            if (ec) break;
+            if (it->is_symlink(ec) && !std::filesystem::exists(it->path(), ec)) {
+                std::filesystem::remove(it->path(), ec);
+            } else if (it->is_symlink(ec)) {
+                it.disable_recursion_pending();
+            }
+        }
+    }
 }
 
 }  // namespace
@@ -244,6 +262,7 @@ void UsbTestbed::unplug(EmulatedDevice& device) {
     device.impl_->tty_servers.clear();
     umockdev_testbed_uevent(impl_->testbed, device.syspath().c_str(), "remove");
     umockdev_testbed_remove_device(impl_->testbed, device.syspath().c_str());
+    remove_dangling_links(std::filesystem::path(root_dir()) / "sys");
 }
 
 }  // namespace cr::usbtest

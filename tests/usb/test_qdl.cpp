@@ -1,0 +1,103 @@
+// Referee: Debian's qdl (Linaro's Sahara/Firehose host, no code of ours) against the virtual EDL
+// device on emulated USB. If qdl uploads the programmer byte-exact through our Sahara target and
+// gets ACKs from our Firehose target, the virtual module behaves like real hardware to a peer.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "sim/core/provisioning.hpp"
+#include "sim/edl/virtual_programmer.hpp"
+#include "src/util/digest.hpp"
+#include "tests/usb/usb_harness.hpp"
+
+namespace cr::usbtest {
+namespace {
+
+struct ChildRun {
+    int status = -1;
+    std::string output;
+};
+
+// Runs a shell command (bounded by `timeout`), output and errors captured. The child inherits
+// LD_PRELOAD and UMOCKDEV_DIR, so it sees the test bed.
+ChildRun run_child(const std::string& command) {
+    ChildRun r;
+    FILE* p = ::popen(("timeout 60 " + command + " 2>&1").c_str(), "r");
+    if (!p) return r;
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.output.append(buf, n);
+    int st = ::pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+bool have_qdl() {
+    return ::access("/usr/bin/qdl", X_OK) == 0;
+}
+
+class QdlRefereeTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (!UsbTestbed::under_preload()) GTEST_SKIP() << "run under umockdev-wrapper";
+        if (!have_qdl()) GTEST_SKIP() << "Debian qdl not installed (apt-get install qdl)";
+        bed = std::make_unique<UsbTestbed>();
+        dir = std::filesystem::temp_directory_path() /
+              ("cr-usb-qdl-" + std::to_string(::getpid()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+    }
+    void TearDown() override {
+        bed.reset();
+        std::filesystem::remove_all(dir);
+    }
+    std::filesystem::path write_programmer(const sim::VirtualModule& m, std::size_t size) {
+        Bytes prog = sim::make_virtual_programmer(
+            {m.model().msm_hw_id, m.state().pk_hash_hex, m.model().id}, size);
+        auto path = dir / m.model().programmer_name;
+        std::ofstream(path, std::ios::binary)
+            .write(reinterpret_cast<const char*>(prog.data()),
+                   static_cast<std::streamsize>(prog.size()));
+        programmer_sha = sha256_hex(prog);
+        return path;
+    }
+    std::unique_ptr<UsbTestbed> bed;
+    std::filesystem::path dir;
+    std::string programmer_sha;
+};
+
+TEST_F(QdlRefereeTest, UploadsTheProgrammerByteExactAndGetsAConfigureAck) {
+    auto m = sim::VirtualModule::open(dir / "sim", "rm520n");
+    sim::apply_state(*m, "edl", {});
+    bed->add_edl(m, "1-1", NodeMode::regular);  // qdl read()s the usbfs node
+    auto prog = write_programmer(*m, 1 << 20);
+    ChildRun r = run_child("qdl --debug --storage ufs " + prog.string());
+    auto s = m->state();
+    auto sahara = s.extra.contains("sahara") ? s.extra["sahara"] : nlohmann::json::object();
+    EXPECT_EQ(sahara.value("last_programmer_sha256", ""), programmer_sha) << r.output;
+    EXPECT_EQ(sahara.value("last_programmer_size", 0), 1 << 20);
+    // qdl logs every Firehose document it writes and reads.
+    auto configure = r.output.find("FIREHOSE WRITE: <?xml version=\"1.0\" ?>\n<data><configure");
+    if (configure == std::string::npos) configure = r.output.find("<configure");
+    ASSERT_NE(configure, std::string::npos) << r.output;
+    auto ack = r.output.find("value=\"ACK\"", configure);
+    EXPECT_NE(ack, std::string::npos) << r.output;
+}
+
+TEST_F(QdlRefereeTest, RejectsAProgrammerForAnotherChipLikeSecureBoot) {
+    auto m = sim::VirtualModule::open(dir / "sim", "rm520n");
+    sim::apply_state(*m, "edl", {});
+    auto other = sim::VirtualModule::open(dir / "sim", "ec25");
+    bed->add_edl(m, "1-1", NodeMode::regular);
+    auto prog = write_programmer(*other, 64 * 1024);
+    ChildRun r = run_child("qdl --storage ufs " + prog.string());
+    EXPECT_NE(r.status, 0) << r.output;
+    EXPECT_FALSE(m->state().firehose_running);
+}
+
+}  // namespace
+}  // namespace cr::usbtest
