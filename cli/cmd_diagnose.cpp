@@ -10,7 +10,6 @@
 
 #include <stdlib.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -39,10 +38,8 @@ void add_diagnose(CLI::App& app, Context& ctx) {
 void finish_rescue(const Context& ctx, const workflows::RescueReport& r) {
     using workflows::RescueOutcome;
     if (r.outcome == RescueOutcome::healthy || r.outcome == RescueOutcome::repaired) return;
-    if (ctx.options.json) {  // one JSON document only: the report already says why
-        std::cout.flush();
-        std::exit(r.outcome == RescueOutcome::not_verified ? 8 : 7);
-    }
+    if (ctx.options.json)  // one JSON document only: the report already says why
+        throw ReportedFailure{r.outcome == RescueOutcome::not_verified ? 8 : 7};
     if (r.outcome == RescueOutcome::not_verified)
         throw VerifyError("the repair was carried out but the module did not verify",
                           "see the report above",

@@ -11,17 +11,23 @@
 namespace cr::cli {
 
 struct GlobalOptions {
-    int verbosity = 0;        // -v / -vv
-    bool json = false;        // --json: one JSON document on stdout
-    bool yes = false;         // --yes: answer confirmations (scripts)
-    std::string log_file;     // --log FILE: every packet at trace level
-    std::string device;       // -d
-    std::string sim_dir;      // --sim-dir
-    std::string backup_dir;   // --backup-dir
+    int verbosity = 0;       // -v / -vv
+    bool json = false;       // --json: one JSON document on stdout
+    bool yes = false;        // --yes: answer confirmations (scripts)
+    std::string log_file;    // --log FILE: every packet at trace level
+    std::string device;      // -d
+    std::string sim_dir;     // --sim-dir
+    std::string backup_dir;  // --backup-dir
+};
+
+// Thrown by a command that has already printed its full result (e.g. a --json report) and only
+// needs the process to end with `exit_code`; main prints nothing more.
+struct ReportedFailure {
+    int exit_code;
 };
 
 class Context {
-public:
+  public:
     GlobalOptions options;
 
     std::filesystem::path sim_dir() const;
@@ -36,7 +42,8 @@ public:
 
     // Prints a command's result: `json` with --json, else `text` (which may be empty).
     void emit(const nlohmann::json& json, const std::string& text) const;
-    // A progress display for long steps (bar on a terminal, lines otherwise, JSON lines with --json).
+    // A progress display for long steps (bar on a terminal, lines otherwise, JSON lines with
+    // --json).
     ProgressFn progress() const;
 };
 

@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : static_cast<int>(cr::ErrorKind::usage);
+    } catch (const cr::cli::ReportedFailure& f) {
+        return f.exit_code;
     } catch (const cr::Error& e) {  // thrown from a subcommand callback
         return report_error(e, ctx.options.json);
     } catch (const std::exception& e) {
