@@ -60,7 +60,10 @@ void print(const char* what, const Figures& f, std::size_t bytes) {
 std::shared_ptr<sim::VirtualModule> fresh(const std::filesystem::path& dir) {
     auto m = sim::VirtualModule::open(dir, "rm520n");
     sim::apply_state(*m, "edl", {});
-    m->update([](sim::ModuleState& s) { s.firehose_running = false; });
+    m->update([](sim::ModuleState& s) {
+        s.firehose_running = false;
+        s.extra.erase("sahara");
+    });
     return m;
 }
 
@@ -95,6 +98,13 @@ int main(int argc, char** argv) {
         .write(reinterpret_cast<const char*>(prog.data()),
                static_cast<std::streamsize>(prog.size()));
 
+    std::ofstream(dir / "misc.bin") << std::string(8192, 'Z');
+    std::ofstream(dir / "rawprogram0.xml")
+        << "<?xml version=\"1.0\" ?>\n<data>\n  <program SECTOR_SIZE_IN_BYTES=\"4096\" "
+           "file_sector_offset=\"0\" filename=\"misc.bin\" label=\"misc\" "
+           "num_partition_sectors=\"2\" physical_partition_number=\"0\" "
+           "start_sector=\"91494\" />\n</data>\n";
+    std::ofstream(dir / "patch0.xml") << "<?xml version=\"1.0\" ?>\n<patches>\n</patches>\n";
     std::printf("Programmer upload, %zu bytes, virtual RM520N (Sahara v3)\n", size);
     Figures sock = measure([&] {
         auto [host, device] = make_socket_pair("bench socket");
@@ -134,13 +144,18 @@ int main(int argc, char** argv) {
     // qdl also runs configure after the upload and waits for the programmer's logs; the figure is
     // the whole qdl run (upload + configure).
     Figures qdl = measure([&] {
-        std::string cmd = "timeout 60 qdl --storage ufs " + prog_path.string() + " >/dev/null 2>&1";
-        int st = std::system(cmd.c_str());
-        (void)st;
-        return m->state().extra["sahara"].value("last_upload_requests", 0u);
+        std::string cmd = "cd " + dir.string() + " && timeout 60 qdl --storage ufs " +
+                          prog_path.string() + " rawprogram0.xml patch0.xml >/dev/null 2>&1";
+        int rc = std::system(cmd.c_str());
+        (void)rc;
+        auto st = m->state();
+        return st.extra.contains("sahara") ? st.extra["sahara"].value("last_upload_requests", 0u)
+                                           : 0u;
     });
     print("Debian qdl (sync usbfs, whole run)", qdl, size);
-    bool ok = m->state().extra["sahara"].value("last_programmer_size", 0u) == size;
+    auto fin = m->state();
+    bool ok =
+        fin.extra.contains("sahara") && fin.extra["sahara"].value("last_programmer_size", 0u) == size;
     std::printf("qdl upload accepted byte-exact: %s\n", ok ? "yes" : "NO");
     std::filesystem::remove_all(dir);
     return ok ? 0 : 1;
