@@ -82,10 +82,9 @@ Bytes identity(std::uint8_t cmd, const ModelSpec& model, const ModuleState& stat
 }  // namespace
 
 Bytes diag_error_reply(std::uint8_t code, ByteView request) {
-    Bytes out{code};
-    out.insert(out.end(), request.begin(),
-               request.begin() + static_cast<long>(std::min(request.size(), kErrorEchoMax)));
-    return out;
+    ByteWriter w;
+    w.u8(code).bytes(request.first(std::min(request.size(), kErrorEchoMax)));
+    return w.take();
 }
 
 DiagTarget::DiagTarget(VirtualModule& module)
