@@ -4,17 +4,10 @@
 #include <algorithm>
 
 #include "src/workflows/diagnose.hpp"
+#include "src/workflows/diagnose_evidence.hpp"
 
 namespace cr::workflows {
 namespace {
-
-std::vector<Evidence> pick(const Observation& o, std::initializer_list<std::string_view> queries) {
-    std::vector<Evidence> out;
-    for (const auto& e : o.transcript)
-        for (auto q : queries)
-            if (e.query == q) out.push_back(e);
-    return out;
-}
 
 bool imei_missing(const Observation& o) {
     if (o.imei_nv) return o.imei_nv->empty();
@@ -63,20 +56,21 @@ void quectel_findings(const Observation& o, const std::optional<BaselineInfo>& b
         "`cellrescue restore BACKUP -d {}`)",
         o.device, o.device);
     if (wiped)
-        out.push_back({"efs2-wiped", Severity::critical,
-                       "the EFS is a skeleton: RF calibration and IMEI are gone (CFUN=5)",
-                       pick(o, {"AT+CFUN?", "AT+CGSN", "AT+EGMR=0,7", "DIAG NV_READ 550",
-                                "DIAG EFS ls /nv/item_files/rfnv", "DIAG EFS ls /nvm/num"}),
-                       "the efs2 partition was erased (QFirehose -e, a factory XML, an erase-all "
-                       "flash); the firmware rebuilt an empty EFS",
-                       restore + "; without any backup of this module, see docs/rescue.md "
-                                 "(a donor's calibration works with worse RF, IMEI corrected to "
-                                 "this module's own with --imei)"});
+        out.push_back(
+            {"efs2-wiped", Severity::critical,
+             "the EFS is a skeleton: RF calibration and IMEI are gone (CFUN=5)",
+             pick_evidence(o, {"AT+CFUN?", "AT+CGSN", "AT+EGMR=0,7", "DIAG NV_READ 550",
+                               "DIAG EFS ls /nv/item_files/rfnv", "DIAG EFS ls /nvm/num"}),
+             "the efs2 partition was erased (QFirehose -e, a factory XML, an erase-all "
+             "flash); the firmware rebuilt an empty EFS",
+             restore + "; without any backup of this module, see docs/rescue.md "
+                       "(a donor's calibration works with worse RF, IMEI corrected to "
+                       "this module's own with --imei)"});
     else if (no_imei)
         out.push_back({"imei-missing", Severity::critical,
                        "the IMEI (NV 550) is missing but RF calibration is present",
-                       pick(o, {"AT+CGSN", "AT+EGMR=0,7", "DIAG NV_READ 550",
-                                "DIAG EFS ls /nv/item_files/rfnv"}),
+                       pick_evidence(o, {"AT+CGSN", "AT+EGMR=0,7", "DIAG NV_READ 550",
+                                         "DIAG EFS ls /nv/item_files/rfnv"}),
                        "NV 550 was erased or never restored (a partial restore, an NV reset)",
                        fmt::format("restore the module's own IMEI from its label or backup: "
                                    "`cellrescue rescue -d {} --imei <the IMEI on its label>`",
@@ -86,7 +80,7 @@ void quectel_findings(const Observation& o, const std::optional<BaselineInfo>& b
                        fmt::format("NV_FTM_MODE (453) is {}: the module boots into factory test "
                                    "mode and keeps the radio off",
                                    *o.ftm_nv),
-                       pick(o, {"DIAG NV_READ 453", "AT+CFUN?"}),
+                       pick_evidence(o, {"DIAG NV_READ 453", "AT+CFUN?"}),
                        "a calibration station or a donor backup left FTM mode set",
                        fmt::format("write 0 to NV 453 and reset: `cellrescue diag nv write 453 00 "
                                    "-d {0}` then `cellrescue at send \"AT+CFUN=1,1\" -d {0}`",
@@ -94,7 +88,7 @@ void quectel_findings(const Observation& o, const std::optional<BaselineInfo>& b
     if (o.cfun == 7)
         out.push_back({"cfun7-pending-reset", Severity::warning,
                        "CFUN=7: calibration was written but the module was not reset",
-                       pick(o, {"AT+CFUN?"}),
+                       pick_evidence(o, {"AT+CFUN?"}),
                        "a restore ended without the final RESET (PROTOCOLS §4 restore practice)",
                        fmt::format("reset it: `cellrescue at send \"AT+CFUN=1,1\" -d {}`, then "
                                    "run diagnose again",
@@ -115,15 +109,16 @@ void quectel_findings(const Observation& o, const std::optional<BaselineInfo>& b
     if (o.cfun && (*o.cfun == 0 || *o.cfun == 4) && !wiped)
         out.push_back({"radio-off", Severity::info,
                        fmt::format("CFUN={}: the radio was switched off by command", *o.cfun),
-                       pick(o, {"AT+CFUN?"}), "a host sent AT+CFUN=0 or 4",
+                       pick_evidence(o, {"AT+CFUN?"}), "a host sent AT+CFUN=0 or 4",
                        fmt::format("`cellrescue at send \"AT+CFUN=1\" -d {}`", o.device)});
 }
 
 void common_findings(const Observation& o, std::vector<Finding>& out) {
     if (o.sim_ready && !*o.sim_ready)
         out.push_back({"sim-missing", Severity::info,
-                       "no SIM card is ready (harmless for a repair)", pick(o, {"AT+CPIN?"}),
-                       "no SIM inserted, or the radio is off", "insert a SIM for network tests"});
+                       "no SIM card is ready (harmless for a repair)",
+                       pick_evidence(o, {"AT+CPIN?"}), "no SIM inserted, or the radio is off",
+                       "insert a SIM for network tests"});
     if (!o.at_ok && o.mode == DeviceMode::normal)
         out.push_back({"at-port-silent",
                        o.diag_ok ? Severity::warning : Severity::critical,
@@ -164,8 +159,8 @@ std::vector<Finding> evaluate(const Observation& o, const std::optional<Baseline
                         ? "no problem found: firmware, IMEI and radio state look right"
                         : "the module is healthy: calibration and IMEI present, radio can run",
                     [&] {
-                        auto e = pick(o, {"AT+CFUN?", "AT+CGSN", "DIAG NV_READ 550",
-                                          "DIAG EFS ls /nv/item_files/rfnv"});
+                        auto e = pick_evidence(o, {"AT+CFUN?", "AT+CGSN", "DIAG NV_READ 550",
+                                                   "DIAG EFS ls /nv/item_files/rfnv"});
                         return e;
                     }(),
                     "",

@@ -6,17 +6,10 @@
 #include <sstream>
 
 #include "src/workflows/diagnose.hpp"
+#include "src/workflows/diagnose_evidence.hpp"
 
 namespace cr::workflows {
 namespace {
-
-std::vector<Evidence> pick(const Observation& o, std::initializer_list<std::string_view> queries) {
-    std::vector<Evidence> out;
-    for (const auto& e : o.transcript)
-        for (auto q : queries)
-            if (e.query == q) out.push_back(e);
-    return out;
-}
 
 // "L0.0.00.00.05.12,A.02.19" -> 512 (major*100+minor of the last two fields); nullopt if the
 // text is not in that shape.
@@ -50,7 +43,7 @@ std::vector<Finding> evaluate_ublox(const Observation& o) {
     if (engineering)
         out.push_back({"ublox-engineering-firmware", Severity::critical,
                        "engineering firmware M0.00.00: AT+CFUN=1 fails with phone failure",
-                       pick(o, {"AT+CGMR", "ATI9", "AT+CFUN?"}),
+                       pick_evidence(o, {"AT+CGMR", "ATI9", "AT+CFUN?"}),
                        "the module left the factory (or a bad update left it) with all-zero "
                        "engineering firmware",
                        "a full flash with u-blox's EasyFlash/DMSS path is needed; FOAT (AT+UFWUPD) "
@@ -60,12 +53,13 @@ std::vector<Finding> evaluate_ublox(const Observation& o) {
                        fmt::format("firmware {:02}.{:02} is below 05.12: only a full flash reaches "
                                    "02B-03",
                                    *v / 100, *v % 100),
-                       pick(o, {"ATI9", "AT+CGMR"}), "FOAT deltas exist only from 05.12 onwards",
+                       pick_evidence(o, {"ATI9", "AT+CGMR"}),
+                       "FOAT deltas exist only from 05.12 onwards",
                        "full flash (EasyFlash) to the 02B-03 baseline; FOAT works afterwards"});
     if (o.mno_profile && *o.mno_profile == 0)
         out.push_back({"ublox-mno-profile-unset", Severity::warning,
                        "MNO profile 0 (SW default): the radio will not turn on",
-                       pick(o, {"AT+UMNOPROF?"}),
+                       pick_evidence(o, {"AT+UMNOPROF?"}),
                        "first-time setup after a flash or a factory reset",
                        fmt::format("set the operator's profile and reset: `cellrescue at send "
                                    "\"AT+UMNOPROF=<n>\" -d {0}` then `cellrescue at send "
@@ -76,13 +70,14 @@ std::vector<Finding> evaluate_ublox(const Observation& o) {
         if (f.size() >= 5 && f[4] != 0)
             out.push_back({"ublox-nv-backup-failed", Severity::warning,
                            "the module's own NV backup reports a failed operation",
-                           pick(o, {"AT+UBKUPDATA?"}),
+                           pick_evidence(o, {"AT+UBKUPDATA?"}),
                            "the last NV backup/restore inside the module failed",
                            "take a DIAG calibration backup before any flash; contact u-blox "
                            "support with the AT+UBKUPDATA? reply"});
         else if (f.size() >= 3 && f[2] == 0)
             out.push_back({"ublox-no-nv-backup", Severity::info,
-                           "the module holds no internal NV backup yet", pick(o, {"AT+UBKUPDATA?"}),
+                           "the module holds no internal NV backup yet",
+                           pick_evidence(o, {"AT+UBKUPDATA?"}),
                            "no backup since the last full flash (one is made at first boot)",
                            "reboot once (AT+CFUN=15) so it makes one; keep a DIAG backup too"});
     }
