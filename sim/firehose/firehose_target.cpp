@@ -268,14 +268,13 @@ class Target {
         std::uint64_t total = s.count * ss, got = 0;
         bool complete = true;
         Bytes stage(kIoChunk);
-        std::string early = parser_.take_rest();  // data that came with the command
+        // Bytes that came with the command arrived before the rawmode ACK, so they are the tail
+        // of the command's own transfer (qdl ends its XML with "\n"), never raw data: a real
+        // programmer starts the raw phase with fresh reads and drops them.
+        std::string early = parser_.take_rest();
+        if (!early.empty())
+            spdlog::trace("virtual firehose: {} bytes after <program> dropped", early.size());
         std::size_t have = 0;
-        if (!early.empty()) {
-            have = static_cast<std::size_t>(
-                std::min<std::uint64_t>({early.size(), total, stage.size()}));
-            std::copy_n(early.begin(), have, stage.begin());
-            if (have < early.size()) parser_.feed(as_bytes(std::string_view(early).substr(have)));
-        }
         while (got < total) {
             std::size_t goal =
                 static_cast<std::size_t>(std::min<std::uint64_t>(kIoChunk, total - got));

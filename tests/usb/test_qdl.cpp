@@ -85,10 +85,9 @@ class QdlRefereeTest : public ::testing::Test {
 };
 
 // qdl wants a programmer plus at least one rawprogram/patch pair: write 2 sectors into `misc`.
-// KNOWN FAILURE (disabled): the upload is byte-exact, but qdl's Firehose reads time out (it
-// writes configure twice and never reads the ACK) through the synchronous USBDEVFS_BULK path of
-// the harness; our own libusb client gets its Firehose answers. To be investigated.
-TEST_F(QdlRefereeTest, DISABLED_UploadsByteExactGetsConfigureAckAndFlashes) {
+// qdl ends each XML command with "\n" in the same transfer; the bytes of that transfer after
+// `</data>` must not become raw data (the first byte written was once that newline).
+TEST_F(QdlRefereeTest, UploadsByteExactGetsConfigureAckAndFlashes) {
     auto m = sim::VirtualModule::open(dir / "sim", "rm520n");
     sim::apply_state(*m, "edl", {});
     bed->add_edl(m, "1-1", NodeMode::regular);  // qdl read()s the usbfs node
@@ -136,7 +135,11 @@ TEST_F(QdlRefereeTest, UploadsTheProgrammerByteExactThroughOurSaharaTarget) {
     EXPECT_EQ(sahara.value("last_programmer_sha256", ""), programmer_sha) << r.output;
     EXPECT_EQ(sahara.value("last_programmer_size", 0), 1 << 20);
     EXPECT_NE(r.output.find("END OF IMAGE image: 13 status: 0"), std::string::npos) << r.output;
-    EXPECT_TRUE(s.firehose_running);
+    // qdl ran its whole Firehose session and ended it with <power value="reset"/>: the programmer
+    // is gone and the module booted normally.
+    EXPECT_NE(r.output.find("<power value=\"reset\"/>"), std::string::npos) << r.output;
+    EXPECT_FALSE(s.firehose_running) << r.output;
+    EXPECT_EQ(s.mode, sim::Mode::normal) << r.output;
 }
 
 TEST_F(QdlRefereeTest, RejectsAProgrammerForAnotherChipLikeSecureBoot) {
