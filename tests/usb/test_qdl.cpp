@@ -12,7 +12,9 @@
 #include "sim/core/model_catalog.hpp"
 #include "sim/core/provisioning.hpp"
 #include "sim/edl/virtual_programmer.hpp"
+#include "src/device/device.hpp"
 #include "src/util/digest.hpp"
+#include "src/workflows/edl_session.hpp"
 #include "tests/usb/usb_harness.hpp"
 
 namespace cr::usbtest {
@@ -119,6 +121,56 @@ TEST_F(QdlRefereeTest, UploadsByteExactGetsConfigureAckAndFlashes) {
     Bytes back(image.size());
     m->storage().read(misc->start_sector, back);
     EXPECT_EQ(back, image) << r.output.substr(0, 4000);
+}
+
+// NAND (EC25, 9x07): qdl's 1 MiB configure is NAKed with the 8192-byte offer and qdl configures
+// again; the rawprogram entry carries label, PAGES_PER_BLOCK and last_sector like Quectel's. After
+// qdl resets the module, our own libusb Firehose client reads `misc` back through the MIBIB.
+TEST_F(QdlRefereeTest, FlashesNandThenOurClientReadsTheSameBytesBack) {
+    auto m = sim::VirtualModule::open(dir / "sim", "ec25");
+    sim::apply_state(*m, "edl", {});
+    bed->add_edl(m, "1-1", NodeMode::regular);
+    auto prog = write_programmer(*m, 256 * 1024);
+    const auto* misc = sim::find_partition(m->model(), "misc");
+    ASSERT_NE(misc, nullptr);
+    const std::uint32_t ss = m->model().sector_size;
+    Bytes image(3 * ss);
+    for (std::size_t i = 0; i < image.size(); ++i)
+        image[i] = static_cast<std::uint8_t>(i * 13 + (i >> 9));
+    std::ofstream(dir / "misc.bin", std::ios::binary)
+        .write(reinterpret_cast<const char*>(image.data()),
+               static_cast<std::streamsize>(image.size()));
+    std::ofstream(dir / "rawprogram_nand.xml")
+        << "<?xml version=\"1.0\" ?>\n<data>\n  <program PAGES_PER_BLOCK=\""
+        << m->model().pages_per_block << "\" SECTOR_SIZE_IN_BYTES=\"" << ss
+        << "\" filename=\"misc.bin\" label=\"misc\" last_sector=\""
+        << misc->start_sector + misc->num_sectors - 1
+        << "\" num_partition_sectors=\"3\" physical_partition_number=\"0\" start_sector=\""
+        << misc->start_sector << "\" />\n</data>\n";
+    std::ofstream(dir / "patch_nand.xml") << "<?xml version=\"1.0\" ?>\n<patches>\n</patches>\n";
+    ChildRun r = run_child("sh -c 'cd " + dir.string() + " && qdl --debug --storage nand " +
+                           prog.string() + " rawprogram_nand.xml patch_nand.xml'");
+    auto configure = r.output.find("<configure");
+    ASSERT_NE(configure, std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("MaxPayloadSizeToTargetInBytes=\"8192\"", configure), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("value=\"ACK\"", configure), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("flashed \"misc\" successfully"), std::string::npos) << r.output;
+    EXPECT_EQ(m->state().mode, sim::Mode::normal) << r.output;  // qdl's power reset
+
+    sim::apply_state(*m, "edl", {});
+    auto dev = open_real_device({DeviceSpec::Kind::usb_path, "1-1"});
+    ASSERT_EQ(dev->mode(), DeviceMode::edl);
+    EdlOptions options;
+    options.programmer = prog;
+    options.programmer_dir = dir / "programmers";
+    auto session = EdlSession::open(*dev, options);
+    auto region = session->region(session->partition("misc"), 0, 3);
+    Bytes back;
+    session->firehose().read(region,
+                             [&](ByteView b) { back.insert(back.end(), b.begin(), b.end()); });
+    EXPECT_EQ(back, image) << r.output.substr(0, 4000);
+    session->reset();
 }
 
 TEST_F(QdlRefereeTest, UploadsTheProgrammerByteExactThroughOurSaharaTarget) {
