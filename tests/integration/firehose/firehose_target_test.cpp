@@ -271,6 +271,22 @@ TEST(FirehoseTarget, MalformedXmlAndUnknownTagsAreNakedWithALog) {
     EXPECT_NE(c.find(R"(value="ACK")"), std::string::npos) << c;
 }
 
+// qdl sends "<?xml ...?>\n<data>...</data>\n": the newline after </data> travels in the command's
+// own transfer, before the rawmode ACK, and must not become the first raw byte.
+TEST(FirehoseTarget, BytesThatCameWithTheProgramCommandAreNotRawData) {
+    Rig rig("rm520n");
+    rig.client->configure(MemoryType::ufs);
+    std::string ack = talk(rig,
+                           "<?xml version=\"1.0\"?>\n<data><program SECTOR_SIZE_IN_BYTES=\"4096\" "
+                           "num_partition_sectors=\"1\" physical_partition_number=\"0\" "
+                           "start_sector=\"19270\" filename=\"x.bin\"/></data>\n");
+    ASSERT_NE(ack.find(R"(rawmode="true")"), std::string::npos) << ack;
+    Bytes data = random_bytes(4096, 11);
+    std::string done = talk(rig, std::string(data.begin(), data.end()));
+    EXPECT_NE(done.find(R"(value="ACK" rawmode="false")"), std::string::npos) << done;
+    EXPECT_EQ(rig.read(Region::sectors(4096, 0, 19270, 1, "modem")), data);
+}
+
 TEST(FirehoseTarget, HostVanishingMidRawPhaseLeavesTheProgrammerRunning) {
     Rig rig("rm520n");
     rig.client->configure(MemoryType::ufs);
