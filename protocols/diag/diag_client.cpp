@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "src/util/hex.hpp"
+#include "src/util/hex_view.hpp"
 
 namespace cr::diag {
 
@@ -56,7 +57,7 @@ std::optional<Bytes> DiagClient::next_frame(Deadline& deadline) {
 Bytes DiagClient::request(ByteView req, std::string_view name, std::optional<Millis> timeout) {
     if (req.empty()) throw UsageError("empty DIAG request");
     Bytes frame = hdlc_encode(req);
-    spdlog::trace("DIAG > {} {}", name, to_hex(req, " "));
+    spdlog::trace("DIAG > {} {}", name, hex_view(req));
     Millis budget = timeout.value_or(options_.timeout);
     transport_.write(frame, budget);
     stats_.bytes_sent += frame.size();
@@ -66,10 +67,10 @@ Bytes DiagClient::request(ByteView req, std::string_view name, std::optional<Mil
     while (auto reply = next_frame(deadline)) {
         if (!matches(req, *reply)) {
             ++stats_.unsolicited;
-            spdlog::trace("DIAG < (skipped, unsolicited) {}", to_hex(*reply, " "));
+            spdlog::trace("DIAG < (skipped, unsolicited) {}", hex_view(*reply));
             continue;
         }
-        spdlog::trace("DIAG < {} {}", name, to_hex(*reply, " "));
+        spdlog::trace("DIAG < {} {}", name, hex_view(*reply));
         if (is_error_reply((*reply)[0]) && (*reply)[0] != req[0])
             throw DiagCommandError((*reply)[0], std::string(name));
         return std::move(*reply);

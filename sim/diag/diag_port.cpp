@@ -8,6 +8,7 @@
 #include "sim/ports.hpp"
 #include "src/util/error.hpp"
 #include "src/util/hex.hpp"
+#include "src/util/hex_view.hpp"
 
 namespace cr::sim {
 namespace {
@@ -50,13 +51,13 @@ void serve_diag(VirtualModule& module, Transport& port, std::stop_token stop) {
                 spdlog::trace("virtual DIAG: dropped {}", ev.describe());
                 continue;
             }
-            spdlog::trace("virtual DIAG < {}", to_hex(ev.payload, " "));
+            spdlog::trace("virtual DIAG < {}", hex_view(ev.payload));
             DiagTarget::Reply reply = target.handle(ev.payload);
             Bytes out;
             if (++replies % 5 == 0) out = unsolicited_frame(replies);
             Bytes framed = diag::hdlc_encode(reply.payload);
             out.insert(out.end(), framed.begin(), framed.end());
-            spdlog::trace("virtual DIAG > {}", to_hex(reply.payload, " "));
+            spdlog::trace("virtual DIAG > {}", hex_view(reply.payload));
             port.write(out, kWriteTimeout);
             if (reply.after == DiagTarget::After::close_port) {
                 target.write_back();
