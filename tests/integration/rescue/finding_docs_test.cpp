@@ -24,7 +24,7 @@ TEST(FindingDocs, EveryIdIsDocumented) {
     ASSERT_FALSE(rules.empty());
     ASSERT_FALSE(docs.empty());
     std::set<std::string> ids;
-    std::regex id_re(R"re((?:push_back\(\{|Finding\{)\s*"([a-z0-9-]+)")re");
+    std::regex id_re(R"re((?:push_back\(\s*\{|Finding\{)\s*"([a-z0-9-]+)")re");
     for (std::sregex_iterator it(rules.begin(), rules.end(), id_re), end; it != end; ++it)
         ids.insert((*it)[1]);
     for (const char* required :
