@@ -18,15 +18,22 @@ struct DeviceEnvironment {
     std::filesystem::path sim_dir;  // where virtual modules live (--sim-dir)
 };
 
+// How to open an EDL port. `zlp` false: never end a write with a zero-length packet (for host
+// controllers that break on ZLPs, e.g. MT7621 and old xHCI); only USB ports have ZLPs.
+struct EdlPortOptions {
+    bool zlp = true;
+};
+
 class Device {
-public:
+  public:
     virtual ~Device() = default;
     virtual std::string name() const = 0;  // how to name it again with -d ("sim:rm520n")
     virtual bool is_virtual() const = 0;
     // The mode the device shows now (re-enumerates; cheap).
     virtual DeviceMode mode() = 0;
     // Ports. Each throws NotFoundError explaining why (wrong mode, port missing, permissions).
-    virtual std::unique_ptr<Transport> open_edl() = 0;
+    std::unique_ptr<Transport> open_edl() { return open_edl(EdlPortOptions{}); }
+    virtual std::unique_ptr<Transport> open_edl(const EdlPortOptions& options) = 0;
     virtual std::unique_ptr<Transport> open_diag() = 0;
     virtual std::unique_ptr<Transport> open_at() = 0;
     // Waits until the device is back in `mode` after a reset or mode switch; throws TimeoutError.

@@ -17,7 +17,7 @@ using ServeFn = void (*)(sim::VirtualModule&, Transport&, std::stop_token);
 // Host end of a socketpair whose device end a virtual port serves on a thread. Closing it
 // hangs up the socket (the port sees EOF and returns) and joins the thread: nothing outlives it.
 class SimPortTransport : public Transport {
-public:
+  public:
     SimPortTransport(std::shared_ptr<sim::VirtualModule> module, ServeFn serve,
                      const std::string& label) {
         auto [host, device] = make_socket_pair(label);
@@ -50,7 +50,7 @@ public:
         host_->close();
     }
 
-private:
+  private:
     std::unique_ptr<StreamTransport> host_;
     std::unique_ptr<StreamTransport> device_;
     std::jthread thread_;
@@ -58,9 +58,12 @@ private:
 
 DeviceMode device_mode_of(sim::Mode mode) {
     switch (mode) {
-        case sim::Mode::normal: return DeviceMode::normal;
-        case sim::Mode::edl: return DeviceMode::edl;
-        case sim::Mode::crashdump: return DeviceMode::crashdump;
+        case sim::Mode::normal:
+            return DeviceMode::normal;
+        case sim::Mode::edl:
+            return DeviceMode::edl;
+        case sim::Mode::crashdump:
+            return DeviceMode::crashdump;
     }
     return DeviceMode::absent;
 }
@@ -69,9 +72,11 @@ DeviceMode device_mode_of(sim::Mode mode) {
 
 SimDevice::SimDevice(std::shared_ptr<sim::VirtualModule> module) : module_(std::move(module)) {}
 
-DeviceMode SimDevice::mode() { return device_mode_of(module_->state().mode); }
+DeviceMode SimDevice::mode() {
+    return device_mode_of(module_->state().mode);
+}
 
-std::unique_ptr<Transport> SimDevice::open_edl() {
+std::unique_ptr<Transport> SimDevice::open_edl(const EdlPortOptions&) {  // no USB: no ZLPs
     auto m = mode();
     if (m != DeviceMode::edl && m != DeviceMode::crashdump)
         throw NotFoundError(
@@ -85,11 +90,10 @@ std::unique_ptr<Transport> SimDevice::open_edl() {
 
 std::unique_ptr<Transport> SimDevice::open_diag() {
     if (auto m = mode(); m != DeviceMode::normal)
-        throw NotFoundError(fmt::format("{} is in {} mode: its DIAG port is gone", name(),
-                                        to_string(m)),
-                            fmt::format("{} is in {} mode", name(), to_string(m)),
-                            fmt::format("reset it to normal mode with `cellrescue edl reset -d {}`",
-                                        name()));
+        throw NotFoundError(
+            fmt::format("{} is in {} mode: its DIAG port is gone", name(), to_string(m)),
+            fmt::format("{} is in {} mode", name(), to_string(m)),
+            fmt::format("reset it to normal mode with `cellrescue edl reset -d {}`", name()));
     if (module_->model().msm_hw_id == 0)
         throw NotFoundError(fmt::format("{} has no DIAG port", module_->model().product));
     return std::make_unique<SimPortTransport>(module_, &sim::serve_diag, name() + " DIAG");
@@ -97,11 +101,10 @@ std::unique_ptr<Transport> SimDevice::open_diag() {
 
 std::unique_ptr<Transport> SimDevice::open_at() {
     if (auto m = mode(); m != DeviceMode::normal)
-        throw NotFoundError(fmt::format("{} is in {} mode: its AT port is gone", name(),
-                                        to_string(m)),
-                            fmt::format("{} is in {} mode", name(), to_string(m)),
-                            fmt::format("reset it to normal mode with `cellrescue edl reset -d {}`",
-                                        name()));
+        throw NotFoundError(
+            fmt::format("{} is in {} mode: its AT port is gone", name(), to_string(m)),
+            fmt::format("{} is in {} mode", name(), to_string(m)),
+            fmt::format("reset it to normal mode with `cellrescue edl reset -d {}`", name()));
     return std::make_unique<SimPortTransport>(module_, &sim::serve_at, name() + " AT");
 }
 

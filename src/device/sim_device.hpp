@@ -9,18 +9,19 @@
 namespace cr {
 
 class SimDevice : public Device {
-public:
+  public:
     explicit SimDevice(std::shared_ptr<sim::VirtualModule> module);
     std::string name() const override { return "sim:" + module_->id(); }
     bool is_virtual() const override { return true; }
     DeviceMode mode() override;
-    std::unique_ptr<Transport> open_edl() override;
+    using Device::open_edl;
+    std::unique_ptr<Transport> open_edl(const EdlPortOptions& options) override;
     std::unique_ptr<Transport> open_diag() override;
     std::unique_ptr<Transport> open_at() override;
     void wait_for_mode(DeviceMode mode, Millis timeout) override;
     sim::VirtualModule& module() { return *module_; }
 
-private:
+  private:
     std::shared_ptr<sim::VirtualModule> module_;
 };
 

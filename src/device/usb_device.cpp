@@ -37,7 +37,8 @@ class RealDevice : public Device {
         return now ? now->mode : DeviceMode::absent;
     }
 
-    std::unique_ptr<Transport> open_edl() override {
+    using Device::open_edl;
+    std::unique_ptr<Transport> open_edl(const EdlPortOptions& options) override {
         auto now = require_current();
         if (now.mode != DeviceMode::edl && now.mode != DeviceMode::crashdump)
             throw NotFoundError(
@@ -47,7 +48,9 @@ class RealDevice : public Device {
         if (now.kind == discovery::Kind::pcie) return open_port_path(now.port("edl")->path);
         UsbSelector sel;
         sel.usb_path = now.usb_path;
-        return UsbTransport::open(sel);
+        UsbOptions usb;
+        usb.zlp = options.zlp;
+        return UsbTransport::open(sel, usb);
     }
 
     std::unique_ptr<Transport> open_diag() override { return open_role({"diag"}); }

@@ -73,7 +73,8 @@ class EdlSessionOpener {
         : device_(device), options_(options), store_(options.programmer_dir) {}
 
     std::unique_ptr<EdlSession> open() {
-        auto prefix = std::make_unique<PrefixTransport>(device_.open_edl());
+        auto prefix =
+            std::make_unique<PrefixTransport>(device_.open_edl(EdlPortOptions{options_.zlp}));
         PrefixTransport& port = *prefix;
         auto session = std::make_unique<EdlSession>(device_, std::move(prefix));
         firehose::ClientOptions fo;
