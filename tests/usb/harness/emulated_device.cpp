@@ -161,7 +161,8 @@ void EmulatedDevice::Impl::pump() {
 }
 
 void EmulatedDevice::Impl::start_session() {
-    end_session();
+    std::lock_guard serialised(lifecycle);
+    join_server();
     std::uint64_t id;
     {
         std::lock_guard lock(mutex);
@@ -173,6 +174,7 @@ void EmulatedDevice::Impl::start_session() {
     }
     if (!serve) return;
     server = std::jthread([this, id](std::stop_token stop) {
+        server_id.store(std::this_thread::get_id());  // before serve can unplug
         BridgeTransport port(*this, id, stop);
         try {
             serve(port, stop);
@@ -182,6 +184,7 @@ void EmulatedDevice::Impl::start_session() {
             spdlog::debug("emulated {}: device side stopped: {}", spec.usb_path, e.what());
         }
     });
+    server_id.store(server.get_id());
 }
 
 void EmulatedDevice::Impl::end_session() {
@@ -190,10 +193,22 @@ void EmulatedDevice::Impl::end_session() {
         session_open = false;
     }
     changed.notify_all();
-    if (server.joinable() && server.get_id() != std::this_thread::get_id()) {
-        server.request_stop();
-        server.join();
+    // The serve thread ending its own session: it returns by itself; joining would deadlock.
+    if (std::this_thread::get_id() == server_id.load()) return;
+    std::lock_guard serialised(lifecycle);
+    join_server();
+}
+
+void EmulatedDevice::Impl::join_server() {
+    {
+        std::lock_guard lock(mutex);
+        session_open = false;
     }
+    changed.notify_all();
+    if (!server.joinable()) return;
+    server.request_stop();
+    server.join();
+    server_id.store(std::thread::id{});
 }
 
 void EmulatedDevice::Impl::on_client_vanished() {

@@ -6,6 +6,7 @@
 #pragma once
 #include <umockdev.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -46,6 +47,11 @@ struct EmulatedDevice::Impl {
     bool session_open = false;
     TransferStats stats;
     int wake_fd = -1;  // FIFO node: full unless something is reapable
+    // Starting and joining the serve thread happen on several threads (the umockdev thread on
+    // claim/release, the test on unplug): `lifecycle` serialises them so that two never join
+    // the same thread. The serve thread itself (unplugging from inside serve) never takes it.
+    std::mutex lifecycle;
+    std::atomic<std::thread::id> server_id{};
     std::jthread server;
     std::map<int, int> tty_masters;  // interface -> pty master (owned by umockdev)
     std::vector<std::jthread> tty_servers;
@@ -61,6 +67,7 @@ struct EmulatedDevice::Impl {
     void on_client_vanished();
     void start_session();  // ends the previous one first
     void end_session();
+    void join_server();  // under `lifecycle`: stops and joins the current serve thread
     void unplug();
     void stop_all();
 
