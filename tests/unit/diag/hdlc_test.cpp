@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "protocols/diag/hdlc.hpp"
 #include "src/util/error.hpp"
 #include "src/util/hex.hpp"
@@ -89,6 +91,42 @@ TEST(HdlcDeframer, ReportsBadCrcStrayFlagEscapeAtEndAndOversize) {
     ASSERT_EQ(ev.size(), 1u);
     EXPECT_EQ(ev[0].kind, HdlcEvent::Kind::frame);
     EXPECT_FALSE(ev[0].describe().empty());
+}
+
+// The table CRC and the run-at-once deframer against the definitions: a bitwise CRC and random
+// frames full of 7E/7D, cut into random chunks.
+TEST(HdlcDeframer, RandomFramesInRandomChunksComeBackExactly) {
+    auto bitwise_crc = [](ByteView data) {
+        std::uint16_t crc = 0xFFFF;
+        for (std::uint8_t b : data) {
+            crc ^= b;
+            for (int i = 0; i < 8; ++i) crc = (crc & 1) ? (crc >> 1) ^ 0x8408 : crc >> 1;
+        }
+        return static_cast<std::uint16_t>(crc ^ 0xFFFF);
+    };
+    std::mt19937 rng(25);
+    std::vector<Bytes> frames;
+    Bytes stream;
+    for (int f = 0; f < 200; ++f) {
+        Bytes p(1 + rng() % 1500);
+        for (auto& b : p) b = rng() % 4 == 0 ? (rng() % 2 ? 0x7E : 0x7D) : rng() & 0xFF;
+        ASSERT_EQ(crc16_x25(p), bitwise_crc(p));
+        Bytes w = hdlc_encode(p);
+        stream.insert(stream.end(), w.begin(), w.end());
+        frames.push_back(std::move(p));
+    }
+    HdlcDeframer d;
+    std::vector<Bytes> got;
+    for (std::size_t i = 0; i < stream.size();) {
+        std::size_t n = std::min<std::size_t>(1 + rng() % 700, stream.size() - i);
+        for (auto& e : d.feed(ByteView(stream).subspan(i, n))) {
+            ASSERT_EQ(e.kind, HdlcEvent::Kind::frame) << e.describe();
+            got.push_back(std::move(e.payload));
+        }
+        i += n;
+    }
+    EXPECT_EQ(got, frames);
+    EXPECT_EQ(d.pending(), 0u);
 }
 
 }  // namespace
