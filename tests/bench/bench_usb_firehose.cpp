@@ -566,13 +566,7 @@ int bench_main(const Options& o) {
 
 int main(int argc, char** argv) {
     if (argc > 1 && std::string(argv[1]) == "--client") return client_main(argc, argv);
-    if (!usbtest::UsbTestbed::under_preload()) {
-        std::vector<char*> args{const_cast<char*>("umockdev-wrapper")};
-        for (int i = 0; i < argc; ++i) args.push_back(argv[i]);
-        args.push_back(nullptr);
-        ::execvp("umockdev-wrapper", args.data());
-        std::perror("umockdev-wrapper");
-        return 1;
-    }
+    if (!usbtest::UsbTestbed::under_preload())
+        return usbtest::UsbTestbed::reexec_under_preload(argc, argv);
     return bench_main(parse_options(argc, argv));
 }

@@ -77,14 +77,8 @@ std::uint32_t upload(Transport& port, const Bytes& prog) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (!usbtest::UsbTestbed::under_preload()) {
-        std::vector<char*> args{const_cast<char*>("umockdev-wrapper")};
-        for (int i = 0; i < argc; ++i) args.push_back(argv[i]);
-        args.push_back(nullptr);
-        ::execvp("umockdev-wrapper", args.data());
-        std::perror("umockdev-wrapper");
-        return 1;
-    }
+    if (!usbtest::UsbTestbed::under_preload())
+        return usbtest::UsbTestbed::reexec_under_preload(argc, argv);
     spdlog::set_level(spdlog::level::warn);
     usbtest::UsbTestbed bed;  // first, before libusb and threads
     auto dir =

@@ -5,6 +5,7 @@
 #include <umockdev.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -168,6 +169,15 @@ std::string EmulatedDevice::tty_devnode(int interface_number) const {
 bool UsbTestbed::under_preload() {
     const char* p = std::getenv("LD_PRELOAD");
     return p && std::string_view(p).find("umockdev-preload") != std::string_view::npos;
+}
+
+int UsbTestbed::reexec_under_preload(int argc, char** argv) {
+    std::vector<char*> args{const_cast<char*>("umockdev-wrapper")};
+    for (int i = 0; i < argc; ++i) args.push_back(argv[i]);
+    args.push_back(nullptr);
+    ::execvp("umockdev-wrapper", args.data());
+    std::perror("umockdev-wrapper");
+    return 1;
 }
 
 UsbTestbed::UsbTestbed() : impl_(std::make_unique<Impl>()) {

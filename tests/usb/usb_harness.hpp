@@ -126,6 +126,9 @@ class UsbTestbed {
 
     // True when this process runs under libumockdev-preload (tests skip otherwise).
     static bool under_preload();
+    // For programs (benchmarks) that need the preload: re-executes argv under umockdev-wrapper.
+    // Returns only when that fails (exit status 1 for the caller, the reason printed).
+    [[nodiscard]] static int reexec_under_preload(int argc, char** argv);
 
     struct Impl;
 
