@@ -57,7 +57,9 @@ TEST(UdevRules, ModemManagerIgnoresEdlDevicesAndDiagPorts) {
         if (has(line, "\"0803\"") && has(line, "ID_USB_INTERFACE_NUM}==\"03\""))
             rm520n_diag = ignore;
         // AT ports must stay usable by ModemManager: no ignore on a rule for if02.
-        if (has(line, "ID_USB_INTERFACE_NUM}==\"02\"")) EXPECT_FALSE(ignore) << line;
+        if (has(line, "ID_USB_INTERFACE_NUM}==\"02\"")) {
+            EXPECT_FALSE(ignore) << line;
+        }
     }
     EXPECT_TRUE(edl);
     EXPECT_TRUE(crash);
