@@ -114,7 +114,7 @@ Bytes DiagTarget::efs_file_op(std::uint16_t cmd, ByteReader& r) {
                         : n                        ? n->type
                                                    : EfsNode::Type::file;
             if (!account_write(0) ||
-                !tree_.put_file(path, empty, type, (oflag & efs::O_AUTODIR_) != 0))
+                !tree_.put_file(path, empty, type, (oflag & efs::O_AUTODIR_) != 0, clock_now()))
                 err = efs::kEnoent;
             else if (EfsNode* created = tree_.find(path); created && !n)
                 created->mode = static_cast<std::uint32_t>(mode & 07777);
@@ -165,6 +165,7 @@ Bytes DiagTarget::efs_file_op(std::uint16_t cmd, ByteReader& r) {
     EfsNode* node = tree_.find(it->second.path);
     if (node->data.size() < offset + data.size()) node->data.resize(offset + data.size(), 0);
     std::copy(data.begin(), data.end(), node->data.begin() + offset);
+    node->mtime = clock_now();
     return w.i32(static_cast<std::int32_t>(data.size())).i32(0).take();
 }
 
@@ -226,7 +227,8 @@ Bytes DiagTarget::efs_item_op(std::uint16_t cmd, ByteReader& r) {
         if (!n && !(flags & efs::O_CREAT_)) return w.i32(efs::kEnoent).take();
         if (len > efs::kMaxGet) return w.i32(efs::kEfbig).take();
         if (!account_write(len)) return w.i32(efs::kEnospc).take();
-        if (!tree_.put_file(path, data, EfsNode::Type::item, (flags & efs::O_AUTODIR_) != 0))
+        if (!tree_.put_file(path, data, EfsNode::Type::item, (flags & efs::O_AUTODIR_) != 0,
+                            clock_now()))
             return w.i32(efs::kEnoent).take();
         return w.i32(0).take();
     }

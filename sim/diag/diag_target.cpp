@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <ctime>
 
 #include "protocols/diag/diag_client.hpp"
 #include "protocols/diag/efs2_client.hpp"
@@ -118,6 +119,10 @@ void DiagTarget::update_runtime(const std::function<void(DiagRuntime&)>& change)
     });
 }
 
+std::uint32_t DiagTarget::clock_now() {
+    return static_cast<std::uint32_t>(std::time(nullptr));
+}
+
 bool DiagTarget::account_write(std::uint64_t bytes) {
     if (unsynced_ + bytes > kUnsyncedWriteLimit) return false;
     if (stored_bytes_ + bytes > capacity_) return false;
@@ -210,7 +215,8 @@ Bytes DiagTarget::nv_read_write(ByteView req, bool ext) {
         }
         if (!account_write(128)) {
             set_status(3);  // FULL: EFS needs a sync
-        } else if (!tree_.put_file(path, value.first(len), EfsNode::Type::item, true)) {
+        } else if (!tree_.put_file(path, value.first(len), EfsNode::Type::item, true,
+                                   clock_now())) {
             set_status(4);
         } else {
             set_status(0);

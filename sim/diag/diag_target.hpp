@@ -59,6 +59,9 @@ class DiagTarget {
     // Records a modification: dirty, pending reset, unsynced bytes. Returns false (ENOSPC)
     // when the unsynced limit or the partition capacity would be exceeded.
     bool account_write(std::uint64_t bytes);
+    // The module's clock for file times: a write stamps the file, as a real EFS does, so a
+    // restored file carries the time it was written back (factory files keep theirs).
+    static std::uint32_t clock_now();
     void update_runtime(const std::function<void(DiagRuntime&)>& change);
 
     VirtualModule& module_;

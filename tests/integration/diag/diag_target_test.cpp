@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <ctime>
 
 #include "nv/imei.hpp"
 #include "sim/core/provisioning.hpp"
@@ -134,6 +135,10 @@ TEST_F(DiagTarget, FileOperationsGetPutStatMkdirUnlink) {
     EXPECT_EQ(efs.read_file("/test/big.bin"), big);
     EXPECT_EQ(efs.read_file("/test/big.bin", 5000), big);
     EXPECT_EQ(efs.stat("/test/big.bin").size, 5000);
+    // Writes stamp the module's clock (factory files keep their 2022 time).
+    const auto now = static_cast<std::int32_t>(std::time(nullptr));
+    for (const char* written : {"/test/item", "/test/big.bin"})
+        EXPECT_NEAR(efs.stat(written).mtime, now, 60) << written;
     efs.mkdir("/test/sub");
     try {
         efs.mkdir("/test/sub");
