@@ -1,4 +1,4 @@
-// `cellrescue flash`, `backups list`, `edl restore-partition`, `sim make-firmware`.
+// `cellrescue flash`, `edl restore-partition`, `sim make-firmware`.
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
@@ -44,34 +44,6 @@ void run_flash(Context& ctx, const FlashArgs& a) {
     ctx.emit(workflows::to_json(report), workflows::describe(report));
 }
 
-void add_backups(CLI::App& app, Context& ctx) {
-    auto* backups = app.add_subcommand("backups", "the backup store (bundles)");
-    backups->require_subcommand(1);
-    auto* list = backups->add_subcommand("list", "list the bundles in the backup store");
-    list->callback([&ctx] {
-        archive::BackupStore store(ctx.backup_dir());
-        nlohmann::json out{{"store", store.dir().string()}, {"bundles", nlohmann::json::array()}};
-        std::string text = "backup store: " + store.dir().string() + "\n";
-        for (const auto& b : store.list()) {
-            out["bundles"].push_back(archive::to_json(b));
-            if (!b.readable) {
-                text += fmt::format("  {}  DAMAGED: {}\n", b.file.filename().string(), b.error);
-                continue;
-            }
-            std::string entries;
-            for (const auto& e : b.manifest.entries)
-                entries += (entries.empty() ? "" : ",") + e.name;
-            if (entries.size() > 60) entries = entries.substr(0, 57) + "...";
-            text += fmt::format("  {}  {:<11} {}  {}  [{}]\n", b.manifest.created,
-                                archive::to_string(b.manifest.kind),
-                                archive::describe(b.manifest.identity), b.file.filename().string(),
-                                entries);
-        }
-        if (out["bundles"].empty()) text += "  (empty)\n";
-        ctx.emit(out, text);
-    });
-}
-
 }  // namespace
 
 void register_flash(CLI::App& app, Context& ctx) {
@@ -89,7 +61,6 @@ void register_flash(CLI::App& app, Context& ctx) {
                   "confirms --no-backup: calibration and IMEI may be lost for good");
     cmd->add_flag("--no-reset", a->no_reset, "stay in EDL after flashing");
     cmd->callback([&ctx, a] { run_flash(ctx, *a); });
-    add_backups(app, ctx);
 }
 
 void register_edl_restore(CLI::App& edl, Context& ctx) {

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     register_edl_restore(*edl, ctx);
     register_programmers(app, ctx);
     register_flash(app, ctx);
+    register_backups(app, ctx);
     register_diag(app, ctx);
     register_calibration(app, ctx);
     register_at(app, ctx);

@@ -108,6 +108,30 @@ TEST_F(CalibrationCli, RestoreOfAnotherDevicesBackupIsRefused) {
     EXPECT_NE(luhn.out.find("nothing was written"), std::string::npos) << luhn.out;
 }
 
+// Issue 4's "done when", as a user would check it: back up, wipe (CFUN=5), restore, back up
+// again and compare with `backups diff` (contents; file times cannot survive a DIAG restore).
+TEST_F(CalibrationCli, BackupWipeRestoreGivesBackEveryItemAndFile) {
+    auto a = (dir_ / "a.xqcn").string(), wiped = (dir_ / "wiped.xqcn").string(),
+         b = (dir_ / "b.xqcn").string();
+    ASSERT_EQ(run(global_ + " sim set rm520n --state healthy").code, 0);
+    CliRun first = run(fmt::format("{} backup -d sim:rm520n -o {} --format xqcn", global_, a));
+    ASSERT_EQ(first.code, 0) << first.out;
+    ASSERT_EQ(run(global_ + " sim set rm520n --state cfun5").code, 0);
+    ASSERT_EQ(run(fmt::format("{} backup -d sim:rm520n -o {} --format xqcn", global_, wiped)).code,
+              0);
+    CliRun lost = run(fmt::format("{} backups diff {} {}", global_, a, wiped));
+    EXPECT_EQ(lost.code, 8) << lost.out;
+    EXPECT_NE(lost.out.find("/nvm/num/550"), std::string::npos) << lost.out;  // the IMEI
+    CliRun restored = run(fmt::format("{} --yes restore {} -d sim:rm520n", global_, a));
+    ASSERT_EQ(restored.code, 0) << restored.out;
+    ASSERT_EQ(run(fmt::format("{} backup -d sim:rm520n -o {} --format xqcn", global_, b)).code, 0);
+    CliRun same = run(fmt::format("{} --json backups diff {} {}", global_, a, b));
+    EXPECT_EQ(same.code, 0) << same.out;
+    auto j = nlohmann::json::parse(same.out);
+    EXPECT_TRUE(j["identical"].get<bool>()) << same.out;
+    EXPECT_TRUE(j["differences"].empty()) << same.out;
+}
+
 TEST_F(CalibrationCli, DonorEfs2InEdlGetsTheTargetsOwnImei) {
     // XDG_DATA_HOME keeps the programmer store inside the test directory.
     std::string env = fmt::format("XDG_DATA_HOME={} ", (dir_ / "xdg").string());
