@@ -119,9 +119,11 @@ TEST_F(CalibrationCli, BackupWipeRestoreGivesBackEveryItemAndFile) {
     ASSERT_EQ(run(global_ + " sim set rm520n --state cfun5").code, 0);
     ASSERT_EQ(run(fmt::format("{} backup -d sim:rm520n -o {} --format xqcn", global_, wiped)).code,
               0);
-    CliRun lost = run(fmt::format("{} backups diff {} {}", global_, a, wiped));
+    CliRun lost = run(fmt::format("{} --json backups diff {} {}", global_, a, wiped));
     EXPECT_EQ(lost.code, 8) << lost.out;
-    EXPECT_NE(lost.out.find("/nvm/num/550"), std::string::npos) << lost.out;  // the IMEI
+    auto missing = nlohmann::json::parse(lost.out)["differences"];
+    EXPECT_EQ(missing.size(), 1635u);  // 126 NV items (3 subscriptions) + 1509 files, all gone
+    EXPECT_NE(missing.dump().find("NV 550 (NV_UE_IMEI_I) sub 0"), std::string::npos);
     CliRun restored = run(fmt::format("{} --yes restore {} -d sim:rm520n", global_, a));
     ASSERT_EQ(restored.code, 0) << restored.out;
     ASSERT_EQ(run(fmt::format("{} backup -d sim:rm520n -o {} --format xqcn", global_, b)).code, 0);
