@@ -19,6 +19,22 @@ std::int32_t errno_of(ByteReader& r) {
     return r.i32();
 }
 
+// Runs `body`, then `release` (close a file or directory handle) whether or not body threw.
+// When body threw, a failing release is dropped: the first error is the one that explains.
+template <typename Body, typename Release>
+void then_release(Body&& body, Release&& release) {
+    try {
+        body();
+    } catch (...) {
+        try {
+            release();
+        } catch (const Error&) {
+        }
+        throw;
+    }
+    release();
+}
+
 }  // namespace
 
 Bytes Efs2Client::call(std::uint16_t cmd, ByteView body, std::string_view name) {
@@ -247,22 +263,17 @@ void Efs2Client::sync(std::string_view path) {
 std::vector<EfsDirEntry> Efs2Client::list(std::string_view dir) {
     std::uint32_t dirp = opendir(dir);
     std::vector<EfsDirEntry> out;
-    try {
-        for (std::int32_t seq = 1;; ++seq) {
-            auto e = readdir(dirp, seq);
-            if (!e) break;
-            out.push_back(std::move(*e));
-            if (out.size() > 100000)
-                throw DecodeError(fmt::format("EFS2 listing of {} does not end", dir));
-        }
-    } catch (...) {
-        try {
-            closedir(dirp);
-        } catch (const Error&) {
-        }
-        throw;
-    }
-    closedir(dirp);
+    then_release(
+        [&] {
+            for (std::int32_t seq = 1;; ++seq) {
+                auto e = readdir(dirp, seq);
+                if (!e) break;
+                out.push_back(std::move(*e));
+                if (out.size() > 100000)
+                    throw DecodeError(fmt::format("EFS2 listing of {} does not end", dir));
+            }
+        },
+        [&] { closedir(dirp); });
     return out;
 }
 
@@ -277,46 +288,37 @@ Bytes Efs2Client::read_file(std::string_view path, std::optional<std::uint32_t> 
     }
     std::int32_t fd = open(path, efs::O_RDONLY_);
     Bytes out;
-    try {
-        while (out.size() < kMaxWholeFile) {
-            std::uint32_t want = efs::kMaxRead;
-            if (size_hint && out.size() >= *size_hint) break;
-            if (size_hint) want = std::min<std::uint32_t>(want, *size_hint - out.size());
-            Bytes chunk = read(fd, static_cast<std::uint32_t>(out.size()), want);
-            out.insert(out.end(), chunk.begin(), chunk.end());
-            if (chunk.size() < want) break;  // end of file
-        }
-    } catch (...) {
-        try {
-            close(fd);
-        } catch (const Error&) {
-        }
-        throw;
-    }
-    close(fd);
+    then_release(
+        [&] {
+            while (out.size() < kMaxWholeFile) {
+                std::uint32_t want = efs::kMaxRead;
+                if (size_hint && out.size() >= *size_hint) break;
+                if (size_hint) want = std::min<std::uint32_t>(want, *size_hint - out.size());
+                Bytes chunk = read(fd, static_cast<std::uint32_t>(out.size()), want);
+                out.insert(out.end(), chunk.begin(), chunk.end());
+                if (chunk.size() < want) break;  // end of file
+            }
+        },
+        [&] { close(fd); });
     return out;
 }
 
 void Efs2Client::write_file(std::string_view path, ByteView data, std::int32_t mode) {
     std::int32_t fd =
         open(path, efs::O_WRONLY_ | efs::O_CREAT_ | efs::O_TRUNC_ | efs::O_AUTODIR_, mode);
-    try {
-        std::size_t off = 0;
-        while (off < data.size()) {
-            std::size_t n = std::min<std::size_t>(efs::kMaxRead, data.size() - off);
-            std::uint32_t w = write(fd, static_cast<std::uint32_t>(off), data.subspan(off, n));
-            if (w == 0)
-                throw ProtocolError(fmt::format("EFS2 WRITE {} made no progress at {}", path, off));
-            off += w;
-        }
-    } catch (...) {
-        try {
-            close(fd);
-        } catch (const Error&) {
-        }
-        throw;
-    }
-    close(fd);
+    then_release(
+        [&] {
+            std::size_t off = 0;
+            while (off < data.size()) {
+                std::size_t n = std::min<std::size_t>(efs::kMaxRead, data.size() - off);
+                std::uint32_t w = write(fd, static_cast<std::uint32_t>(off), data.subspan(off, n));
+                if (w == 0)
+                    throw ProtocolError(
+                        fmt::format("EFS2 WRITE {} made no progress at {}", path, off));
+                off += w;
+            }
+        },
+        [&] { close(fd); });
 }
 
 namespace {

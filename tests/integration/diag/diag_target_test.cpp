@@ -189,6 +189,25 @@ TEST_F(DiagTarget, LongUnsyncedWritesHitEnospcAndSyncingAvoidsIt) {
     }
 }
 
+// A WRITE refused mid-file still closes the file: 20 refused files (more than the module's 16
+// open handles) leave every handle free, or the next open would fail with EMFILE.
+TEST_F(DiagTarget, AFailedWriteStillClosesTheFile) {
+    DiagSession s(*module);
+    Efs2Client efs(s.diag());
+    efs.write_file("/bulk/fill", Bytes(2u << 20, 0x11));  // the whole unsynced allowance
+    for (int i = 0; i < 20; ++i) {
+        try {
+            efs.write_file("/bulk/more" + std::to_string(i), Bytes(3000, 0x22));
+            FAIL() << "write " << i << " was not refused";
+        } catch (const EfsError& e) {
+            EXPECT_EQ(e.err(), efs::kEnospc);
+        }
+    }
+    efs.sync();
+    efs.write_file("/bulk/after", Bytes(3000, 0x33));
+    EXPECT_EQ(efs.read_file("/bulk/after"), Bytes(3000, 0x33));
+}
+
 TEST_F(DiagTarget, RestoreWithoutResetLeavesCfun7UntilReset) {
     EXPECT_EQ(sim::derived_cfun(*module), 1);
     {
