@@ -187,24 +187,23 @@ void EmulatedDevice::Impl::start_session() {
     server_id.store(server.get_id());
 }
 
-void EmulatedDevice::Impl::end_session() {
+void EmulatedDevice::Impl::close_session() {
     {
         std::lock_guard lock(mutex);
         session_open = false;
     }
     changed.notify_all();
+}
+
+void EmulatedDevice::Impl::end_session() {
     // The serve thread ending its own session: it returns by itself; joining would deadlock.
-    if (std::this_thread::get_id() == server_id.load()) return;
+    if (std::this_thread::get_id() == server_id.load()) return close_session();
     std::lock_guard serialised(lifecycle);
     join_server();
 }
 
 void EmulatedDevice::Impl::join_server() {
-    {
-        std::lock_guard lock(mutex);
-        session_open = false;
-    }
-    changed.notify_all();
+    close_session();
     if (!server.joinable()) return;
     server.request_stop();
     server.join();

@@ -66,6 +66,7 @@ struct EmulatedDevice::Impl {
     int control_in(const std::uint8_t* setup, std::uint8_t* data, std::size_t max);
     void on_client_vanished();
     void start_session();  // ends the previous one first
+    void close_session();  // marks the session closed and wakes waiters; joins nothing
     void end_session();
     void join_server();  // under `lifecycle`: stops and joins the current serve thread
     void unplug();
