@@ -1,6 +1,6 @@
 #include "sim/ublox/paced_transport.hpp"
 
-#include <thread>
+#include "sim/core/line_timing.hpp"
 
 namespace cr::sim::ublox {
 namespace {
@@ -16,24 +16,11 @@ void PacedTransport::pace(Clock::time_point& line_free, std::size_t bytes) {
     if (line_free < now) line_free = now;
     line_free +=
         std::chrono::nanoseconds(static_cast<std::int64_t>(bytes) * 10 * 1'000'000'000LL / baud_);
-    // Sleep most of the way, then spin: timer slack would otherwise add ~50-100 us per block.
-    auto spin_from = line_free - std::chrono::microseconds(200);
-    if (Clock::now() < spin_from) std::this_thread::sleep_until(spin_from);
-    while (Clock::now() < line_free) {
-    }
-}
-
-std::size_t PacedTransport::listen_actively(std::span<std::uint8_t> buf, Deadline& deadline) {
-    const auto until = last_activity_ + kActiveWindow;
-    while (Clock::now() < until && !deadline.expired())
-        if (std::size_t n = inner_.read(buf, Millis(0))) return n;
-    return 0;
+    wait_precisely_until(line_free);
 }
 
 std::size_t PacedTransport::read(std::span<std::uint8_t> buf, Millis timeout) {
-    Deadline deadline(timeout);
-    std::size_t n = listen_actively(buf, deadline);
-    if (!n) n = inner_.read(buf, deadline.remaining());  // Millis(0) still looks once
+    std::size_t n = read_listening(inner_, buf, timeout, last_activity_ + kActiveWindow);
     if (n) {
         pace(rx_free_, n);
         last_activity_ = Clock::now();

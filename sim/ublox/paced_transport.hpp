@@ -5,7 +5,6 @@
 #include <chrono>
 
 #include "src/transport/transport.hpp"
-#include "src/util/deadline.hpp"
 
 namespace cr::sim::ublox {
 
@@ -22,15 +21,13 @@ class PacedTransport : public Transport {
     using Clock = std::chrono::steady_clock;
     // Advances a line clock by the time `bytes` take on the wire and waits until then.
     void pace(Clock::time_point& line_free, std::size_t bytes);
-    // While the line is active, polls for the peer's next bytes instead of sleeping: a UART
-    // receives into its FIFO with no wake-up delay, so the line clock must start when the
-    // peer's bytes arrive, not when a thread of this process is next scheduled.
-    std::size_t listen_actively(std::span<std::uint8_t> buf, Deadline& deadline);
 
     Transport& inner_;
     std::uint32_t baud_;
     Clock::time_point rx_free_{};
     Clock::time_point tx_free_{};
+    // Reads poll for a while after the line last moved (sim/core/line_timing): a UART receives
+    // into its FIFO with no wake-up delay.
     Clock::time_point last_activity_{};
 };
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "nv/calibration.hpp"
+#include "sim/core/line_timing.hpp"
 #include "sim/core/provisioning.hpp"
 #include "sim/core/virtual_module.hpp"
 #include "sim/ports.hpp"
@@ -48,7 +49,7 @@ class DelayedPort : public Transport {
         if (pending_offset_ == pending_size_) {
             if (!receive(timeout)) return 0;
         }
-        wait_until(due_);
+        sim::wait_precisely_until(due_, std::chrono::microseconds(150));
         std::size_t n = std::min(buf.size(), pending_size_ - pending_offset_);
         std::copy_n(pending_.begin() + static_cast<std::ptrdiff_t>(pending_offset_), n,
                     buf.begin());
@@ -68,23 +69,13 @@ class DelayedPort : public Transport {
 
     bool receive(Millis timeout) {
         pending_offset_ = 0;
-        std::size_t n = 0;
-        while (!n && Clock::now() < last_activity_ + kActiveWindow)
-            n = inner_.read(pending_, Millis(0));
-        if (!n) n = inner_.read(pending_, timeout);
+        std::size_t n =
+            sim::read_listening(inner_, pending_, timeout, last_activity_ + kActiveWindow);
         pending_size_ = n;
         due_ = Clock::now() + kLatency;
         last_activity_ = Clock::now();
         return n > 0;
     }
-    // Sleeps most of the way and spins the rest: timer slack would add ~50-100 us each time.
-    static void wait_until(Clock::time_point due) {
-        auto spin_from = due - std::chrono::microseconds(150);
-        if (Clock::now() < spin_from) std::this_thread::sleep_until(spin_from);
-        while (Clock::now() < due) {
-        }
-    }
-
     Transport& inner_;
     Bytes pending_ = Bytes(65536);
     std::size_t pending_size_ = 0;
