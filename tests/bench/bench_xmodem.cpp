@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include <future>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "protocols/xmodem/xmodem.hpp"
 #include "sim/ublox/paced_transport.hpp"
@@ -30,22 +32,37 @@ namespace {
 struct Measure {
     double bytes_per_s = 0;
     bool ok = false;
+    // Time between accepted blocks beyond the line time of a block and its ACK (us).
+    double gap_median_us = 0, gap_p99_us = 0, gap_max_us = 0;
 };
+
+void describe_gaps(Measure& m, const std::vector<Clock::time_point>& stamps, std::uint32_t baud) {
+    if (stamps.size() < 3) return;
+    double line_us = 1030.0 * 10 * 1e6 / baud;  // STX..CRC (1029 bytes) + ACK
+    std::vector<double> gaps;
+    for (std::size_t i = 1; i < stamps.size(); ++i)
+        gaps.push_back(
+            std::chrono::duration<double, std::micro>(stamps[i] - stamps[i - 1]).count() - line_us);
+    std::sort(gaps.begin(), gaps.end());
+    m.gap_median_us = gaps[gaps.size() / 2];
+    m.gap_p99_us = gaps[gaps.size() * 99 / 100];
+    m.gap_max_us = gaps.back();
+}
 
 // Runs the paced receiver on `device`; returns steady-state payload throughput.
 Measure receive_paced(Transport& device, std::uint32_t baud, std::size_t expect) {
     sim::ublox::PacedTransport paced(device, baud);
     xmodem::ReceiveOptions o;
-    Clock::time_point first{}, last{};
-    std::uint64_t blocks = 0;
-    o.on_block = [&](ByteView) {
-        last = Clock::now();
-        if (blocks++ == 0) first = last;
-    };
+    std::vector<Clock::time_point> stamps;
+    stamps.reserve(expect / 1024 + 2);
+    o.on_block = [&](ByteView) { stamps.push_back(Clock::now()); };
     auto r = xmodem::receive(paced, o);
     Measure m;
-    double secs = std::chrono::duration<double>(last - first).count();
-    m.bytes_per_s = secs > 0 ? static_cast<double>((blocks - 1) * 1024) / secs : 0;
+    if (stamps.size() >= 2) {
+        double secs = std::chrono::duration<double>(stamps.back() - stamps.front()).count();
+        m.bytes_per_s = static_cast<double>((stamps.size() - 1) * 1024) / secs;
+    }
+    describe_gaps(m, stamps, baud);
     m.ok = r.data.size() >= expect;
     return m;
 }
@@ -94,8 +111,8 @@ int main(int argc, char** argv) {
     std::mt19937 rng(7);
     bool pass = true;
     std::printf("XMODEM-1K over a paced link (virtual module receiver), payload throughput\n");
-    std::printf("%-9s %-8s %10s %12s %12s %8s\n", "baud", "sender", "file", "ceiling B/s",
-                "measured B/s", "of ceil");
+    std::printf("%-9s %-8s %10s %12s %12s %8s   %s\n", "baud", "sender", "file", "ceiling B/s",
+                "measured B/s", "of ceil", "gap per block beyond line time: median/p99/max us");
     for (std::uint32_t baud : {921600u, 3000000u}) {
         std::size_t size = baud == 921600u ? 512 * 1024 : 1024 * 1024;
         Bytes data(size);
@@ -109,8 +126,9 @@ int main(int argc, char** argv) {
         Measure b = lrzsz(file, size, baud);
         std::filesystem::remove(file);
         for (auto [name, m] : {std::pair{"ours", a}, std::pair{"lrzsz sx", b}})
-            std::printf("%-9u %-8s %9zuK %12.0f %12.0f %7.2f%%%s\n", baud, name, size / 1024,
-                        ceiling, m.bytes_per_s, 100.0 * m.bytes_per_s / ceiling,
+            std::printf("%-9u %-8s %9zuK %12.0f %12.0f %7.2f%%   %.0f/%.0f/%.0f%s\n", baud, name,
+                        size / 1024, ceiling, m.bytes_per_s, 100.0 * m.bytes_per_s / ceiling,
+                        m.gap_median_us, m.gap_p99_us, m.gap_max_us,
                         m.ok ? "" : " (transfer failed)");
         if (!a.ok || a.bytes_per_s < 0.97 * ceiling) pass = false;
         transfers_ok = transfers_ok && a.ok && b.ok;
