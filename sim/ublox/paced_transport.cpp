@@ -1,5 +1,7 @@
 #include "sim/ublox/paced_transport.hpp"
 
+#include <algorithm>
+
 #include "sim/core/line_timing.hpp"
 
 namespace cr::sim::ublox {
@@ -8,30 +10,61 @@ namespace {
 // How long after the last byte moved the receiver keeps polling: covers a host's turnaround
 // (block -> ACK -> next block) without burning a CPU while the line is idle.
 constexpr auto kActiveWindow = std::chrono::microseconds(200);
+constexpr std::size_t kChunk = 65536;
 
 }  // namespace
 
-void PacedTransport::pace(Clock::time_point& line_free, std::size_t bytes) {
-    auto now = Clock::now();
-    if (line_free < now) line_free = now;
-    line_free +=
-        std::chrono::nanoseconds(static_cast<std::int64_t>(bytes) * 10 * 1'000'000'000LL / baud_);
-    wait_precisely_until(line_free);
+PacedTransport::Clock::duration PacedTransport::line_time(std::size_t bytes) const {
+    return std::chrono::nanoseconds(static_cast<std::int64_t>(bytes) * 10 * 1'000'000'000LL /
+                                    baud_);
+}
+
+bool PacedTransport::take_from_line(Millis timeout) {
+    scratch_.resize(kChunk);  // kept between calls: a fresh 64 KiB costs page faults per read
+    std::size_t n = queue_.empty()
+                        ? read_listening(inner_, scratch_, timeout, last_activity_ + kActiveWindow)
+                        : inner_.read(scratch_, Millis(0));
+    if (n == 0) return false;
+    Arrival a;
+    a.data.assign(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(n));
+    a.start = std::max(rx_free_, Clock::now());
+    rx_free_ = a.start + line_time(n);
+    last_activity_ = Clock::now();
+    queue_.push_back(std::move(a));
+    return true;
 }
 
 std::size_t PacedTransport::read(std::span<std::uint8_t> buf, Millis timeout) {
-    std::size_t n = read_listening(inner_, buf, timeout, last_activity_ + kActiveWindow);
-    if (n) {
-        pace(rx_free_, n);
-        last_activity_ = Clock::now();
-    }
+    if (buf.empty()) return 0;
+    if (queue_.empty() && !take_from_line(timeout)) return 0;
+    // More bytes may be waiting behind the queued ones: stamp them now, not when asked for.
+    std::size_t queued = 0;
+    for (const Arrival& q : queue_) queued += q.data.size() - q.used;
+    if (queued < buf.size()) take_from_line(Millis(0));
+    Arrival& a = queue_.front();
+    std::size_t n = std::min(buf.size(), a.data.size() - a.used);
+    std::copy_n(a.data.begin() + static_cast<std::ptrdiff_t>(a.used), n, buf.begin());
+    a.used += n;
+    wait_precisely_until(a.start + line_time(a.used));
+    if (a.used == a.data.size()) queue_.pop_front();
+    last_activity_ = Clock::now();
     return n;
 }
 
 void PacedTransport::write(ByteView data, Millis timeout) {
-    pace(tx_free_, data.size());
+    auto now = Clock::now();
+    tx_free_ = std::max(tx_free_, now) + line_time(data.size());
+    wait_precisely_until(tx_free_);
     inner_.write(data, timeout);
     last_activity_ = Clock::now();
+}
+
+Bytes PacedTransport::take_unread() {
+    Bytes out;
+    for (const Arrival& a : queue_)
+        out.insert(out.end(), a.data.begin() + static_cast<std::ptrdiff_t>(a.used), a.data.end());
+    queue_.clear();
+    return out;
 }
 
 }  // namespace cr::sim::ublox

@@ -46,7 +46,10 @@ std::optional<Bytes> UbloxServer::receive_package(bool endless_handshake) {
     in_.clear();
     if (u.pace) {
         PacedTransport paced(port_, u.baud);
-        return xmodem::receive(paced, o).data;
+        Bytes data = xmodem::receive(paced, o).data;
+        Bytes after = paced.take_unread();  // sent after the transfer: the command line's
+        in_.insert(in_.end(), after.begin(), after.end());
+        return data;
     }
     return xmodem::receive(port_, o).data;
 }

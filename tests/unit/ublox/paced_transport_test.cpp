@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 #include "sim/ublox/paced_transport.hpp"
 #include "src/transport/stream_transport.hpp"
@@ -67,4 +68,37 @@ TEST(PacedTransport, SilenceTimesOutWithinTheBound) {
     double s = std::chrono::duration<double>(Clock::now() - t0).count();
     EXPECT_GE(s, 0.045);
     EXPECT_LT(s, 0.5);
+}
+
+TEST(PacedTransport, AReaderThatTakesABlockInPiecesDoesNotStretchTheLine) {
+    auto [host, module] = make_socket_pair("paced");
+    sim::ublox::PacedTransport paced(*module, 115200);
+    const std::size_t total = 2880;  // 0.25 s at 115200 baud, 45 pieces of 64 bytes (5.6 ms)
+    host->write(Bytes(total, 0x55), Millis(1000));
+    Bytes piece(64);
+    std::size_t got = 0;
+    auto t0 = Clock::now();
+    while (got < total) {
+        std::size_t n = paced.read(piece, Millis(1000));
+        ASSERT_GT(n, 0u);
+        got += n;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the reader is busy
+    }
+    double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    // The bytes arrived together: the line delivers them in 0.25 s whatever the reader does.
+    // Restarting the line at each read would take 45 x (5.6 + 2) ms = 0.34 s.
+    EXPECT_GE(s, 0.25 * 0.99);
+    EXPECT_LT(s, 0.25 * 1.15);
+}
+
+TEST(PacedTransport, BytesTakenButNotReadAreHandedBack) {
+    auto [host, module] = make_socket_pair("paced");
+    sim::ublox::PacedTransport paced(*module, 3000000);
+    host->write(Bytes{'E', 'O', 'T', 'A', 'T', '\r'}, Millis(1000));
+    Bytes buf(3);
+    std::size_t n = 0;
+    for (int i = 0; i < 1000 && n == 0; ++i) n = paced.read(buf, Millis(10));
+    ASSERT_EQ(n, 3u);
+    EXPECT_EQ(paced.take_unread(), (Bytes{'A', 'T', '\r'}));
+    EXPECT_EQ(paced.take_unread(), Bytes{});
 }
