@@ -52,10 +52,14 @@ struct ReceiveOptions {
     ProgressFn progress;                 // phase "receive", unit "bytes"
     // Called with each accepted block's payload (e.g. to pace or to stream elsewhere).
     std::function<void(ByteView)> on_block;
+    // false: payloads go only to on_block and ReceiveResult::data stays empty (a receiver that
+    // streams to storage keeps no copy, and growing one stalls the ACKs while memory is mapped).
+    bool keep_data = true;
 };
 
 struct ReceiveResult {
-    Bytes data;  // all payloads, padding included (XMODEM does not carry the length)
+    Bytes data;               // all payloads, padding included (XMODEM does not carry the length)
+    std::uint64_t bytes = 0;  // payload bytes accepted (also when keep_data is false)
     bool crc = false;
     std::uint64_t blocks = 0;
     std::uint64_t naks = 0;

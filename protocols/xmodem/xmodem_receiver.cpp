@@ -37,7 +37,7 @@ class Receiver {
                 block(*b);
             } else if (*b == EOT) {
                 detail::send_control(port_, ACK, opt_.timing.block);
-                report(opt_.progress, {"receive", "bytes", result_.data.size(), 0, true});
+                report(opt_.progress, {"receive", "bytes", result_.bytes, 0, true});
                 return std::move(result_);
             } else if (*b == CAN) {
                 auto next = read_byte(port_, opt_.timing.byte);
@@ -124,19 +124,20 @@ class Receiver {
     }
 
     void accept(ByteView payload) {
-        if (result_.data.size() + payload.size() > opt_.max_bytes) {
+        if (result_.bytes + payload.size() > opt_.max_bytes) {
             detail::send_cancel(port_);
             throw ProtocolError(
                 fmt::format("xmodem: transfer exceeds the limit of {} bytes", opt_.max_bytes),
                 cancelled_state, "send a smaller file");
         }
-        result_.data.insert(result_.data.end(), payload.begin(), payload.end());
+        if (opt_.keep_data) result_.data.insert(result_.data.end(), payload.begin(), payload.end());
+        result_.bytes += payload.size();
         if (opt_.on_block) opt_.on_block(payload);
         detail::send_control(port_, ACK, opt_.timing.block);
         ++expected_;
         ++result_.blocks;
         errors_ = 0;
-        report(opt_.progress, {"receive", "bytes", result_.data.size(), 0, false});
+        report(opt_.progress, {"receive", "bytes", result_.bytes, 0, false});
     }
 
     Transport& port_;

@@ -97,6 +97,27 @@ TEST(Xmodem, AllModesRoundTripWithWrap) {
     }
 }
 
+TEST(Xmodem, AStreamingReceiverKeepsNoCopy) {
+    Bytes data = pattern(6 * 1024 - 100);  // the last block is a padded 1K one
+    Pair p;
+    Bytes streamed;
+    auto rx = std::async(std::launch::async, [&] {
+        ReceiveOptions o = fast_rx(true);
+        o.keep_data = false;
+        o.on_block = [&](ByteView b) { streamed.insert(streamed.end(), b.begin(), b.end()); };
+        return receive(*p.b, o);
+    });
+    SendOptions so;
+    so.one_k = true;
+    so.timing = fast();
+    send(*p.a, data, so);
+    ReceiveResult r = rx.get();
+    EXPECT_TRUE(r.data.empty());
+    EXPECT_EQ(r.bytes, 6u * 1024);
+    ASSERT_EQ(streamed.size(), 6u * 1024);
+    EXPECT_TRUE(std::equal(data.begin(), data.end(), streamed.begin()));
+}
+
 TEST(Xmodem, OneKFallsBackTo128InChecksumMode) {
     SendStats st;
     auto r = roundtrip(pattern(3000), false, true, &st);
