@@ -54,14 +54,16 @@ std::optional<Bytes> DiagClient::next_frame(Deadline& deadline) {
     }
 }
 
-Bytes DiagClient::request(ByteView req, std::string_view name, std::optional<Millis> timeout) {
+void DiagClient::send(ByteView req, std::string_view name, Millis budget) {
     if (req.empty()) throw UsageError("empty DIAG request");
     Bytes frame = hdlc_encode(req);
     spdlog::trace("DIAG > {} {}", name, hex_view(req));
-    Millis budget = timeout.value_or(options_.timeout);
     transport_.write(frame, budget);
     stats_.bytes_sent += frame.size();
     ++stats_.round_trips;
+}
+
+Bytes DiagClient::await_reply(ByteView req, std::string_view name, Millis budget) {
     last_problem_.clear();
     Deadline deadline(budget);
     while (auto reply = next_frame(deadline)) {
@@ -92,6 +94,42 @@ Bytes DiagClient::request(ByteView req, std::string_view name, std::optional<Mil
                        "unknown: the module did not answer on its DIAG port",
                        "check that this is the DIAG port (not AT/NMEA) and the module is in "
                        "normal mode");
+}
+
+Bytes DiagClient::request(ByteView req, std::string_view name, std::optional<Millis> timeout) {
+    Millis budget = timeout.value_or(options_.timeout);
+    send(req, name, budget);
+    return await_reply(req, name, budget);
+}
+
+void DiagClient::request_pipelined(std::span<const Bytes> requests, std::string_view name,
+                                   const std::function<void(std::size_t, Bytes&)>& on_reply) {
+    const std::size_t window = std::max<std::size_t>(options_.pipeline, 1);
+    std::size_t sent = 0;
+    std::exception_ptr failure;
+    for (std::size_t answered = 0; answered < requests.size(); ++answered) {
+        while (!failure && sent < requests.size() && sent - answered < window)
+            send(requests[sent++], name, options_.timeout);
+        if (answered == sent) break;  // failed: nothing more is due
+        try {
+            Bytes reply = await_reply(requests[answered], name, options_.timeout);
+            if (!failure) on_reply(answered, reply);
+        } catch (const TimeoutError&) {
+            if (sent - answered > 1)
+                throw TimeoutError(
+                    fmt::format("{}: no reply from {} with {} requests in flight", name,
+                                transport_.description(), sent - answered),
+                    "unknown: the module stopped answering requests sent back to back",
+                    "retry with --pipeline 1 (one request at a time); replug the module if it "
+                    "still does not answer");
+            throw;
+        } catch (const DeviceGoneError&) {
+            throw;
+        } catch (...) {
+            if (!failure) failure = std::current_exception();
+        }
+    }
+    if (failure) std::rethrow_exception(failure);
 }
 
 VersionInfo DiagClient::version() {

@@ -3,7 +3,9 @@
 // (13/14/15/16/18/42/47) become DiagCommandError. Protocol code: no printing, no device opening.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -92,9 +94,14 @@ struct DiagStats {
     std::uint64_t unsolicited = 0;     // skipped frames
 };
 
+// Read requests kept in flight by default (DiagClient::request_pipelined).
+constexpr std::size_t kDefaultPipeline = 4;
+
 struct DiagOptions {
     Millis timeout{5000};                // per request
     std::size_t receive_buffer = 16384;  // >= 16 KiB (PROTOCOLS §4)
+    // Read requests kept in flight by request_pipelined (1: strictly one at a time, as QPST).
+    std::size_t pipeline = kDefaultPipeline;
 };
 
 class DiagClient {
@@ -107,6 +114,17 @@ class DiagClient {
     // matching reply arrives in time (unsolicited frames do not extend the wait),
     // DeviceGoneError when the port closes, DecodeError for broken framing of the reply.
     Bytes request(ByteView request, std::string_view name, std::optional<Millis> timeout = {});
+
+    // Independent requests with up to options.pipeline of them in flight: a target answers
+    // DIAG requests one at a time in the order they arrived, so request i+1 can travel while
+    // request i is served. Calls on_reply(i, reply) for every reply, in request order (a reply
+    // belongs to the oldest unanswered request it matches). Meant for reads: nothing a later
+    // request does may depend on an earlier one's outcome. On the first failure (error reply,
+    // on_reply throwing) it sends nothing more, collects the replies still due so the line is
+    // quiet for the next request, and rethrows; a timeout or a vanished port rethrows at once.
+    void request_pipelined(std::span<const Bytes> requests, std::string_view name,
+                           const std::function<void(std::size_t, Bytes&)>& on_reply);
+    std::size_t pipeline() const { return options_.pipeline; }
 
     VersionInfo version();
     ExtBuildId ext_build_id();
@@ -136,6 +154,9 @@ class DiagClient {
 
   private:
     bool matches(ByteView request, ByteView reply) const;
+    void send(ByteView request, std::string_view name, Millis budget);
+    // The reply to `request` (already sent), skipping unsolicited frames; the errors of request().
+    Bytes await_reply(ByteView request, std::string_view name, Millis budget);
     std::optional<Bytes> next_frame(Deadline& deadline);
 
     Transport& transport_;
