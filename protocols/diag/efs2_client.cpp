@@ -37,9 +37,12 @@ void then_release(Body&& body, Release&& release) {
 
 }  // namespace
 
+Bytes Efs2Client::request_bytes(std::uint16_t cmd, ByteView body) const {
+    return ByteWriter().u8(kSubsys).u8(subsys_).u16(cmd).bytes(body).take();
+}
+
 Bytes Efs2Client::call(std::uint16_t cmd, ByteView body, std::string_view name) {
-    Bytes req = ByteWriter().u8(kSubsys).u8(subsys_).u16(cmd).bytes(body).take();
-    Bytes reply = diag_.request(req, fmt::format("EFS2 {}", name));
+    Bytes reply = diag_.request(request_bytes(cmd, body), fmt::format("EFS2 {}", name));
     if (reply.size() < 4) throw DecodeError(fmt::format("EFS2 {} reply is truncated", name));
     return reply;
 }
@@ -203,21 +206,40 @@ void Efs2Client::rmdir(std::string_view path) {
     check_errno_only(call(efs::kRmdir, ByteWriter().cstring(path).take(), "RMDIR"), "RMDIR", path);
 }
 
-Bytes Efs2Client::get(std::string_view path, std::uint32_t max_len) {
-    ensure_hello();
+Bytes Efs2Client::get_request(std::string_view path, std::uint32_t max_len) {
     ++seq_;
-    Bytes body = ByteWriter()
-                     .u32(max_len)
-                     .u32(static_cast<std::uint32_t>(path.size() + 1))
-                     .u16(seq_)
-                     .cstring(path)
-                     .take();
-    std::int32_t err = 0;
-    Bytes data = decode_get(call(efs::kGet, body, "GET"), &err);
-    if (err != 0) throw EfsError(err, "GET", std::string(path));
+    return ByteWriter()
+        .u32(max_len)
+        .u32(static_cast<std::uint32_t>(path.size() + 1))
+        .u16(seq_)
+        .cstring(path)
+        .take();
+}
+
+namespace {
+// The GET reply's data after its checks: errno (to err), sequence number, length.
+Bytes checked_get(ByteView reply, std::uint16_t seq, std::uint32_t max_len, std::string_view path,
+                  std::int32_t& err) {
+    std::uint16_t got_seq = 0;
+    Bytes data = decode_get(reply, &err, &got_seq);
+    if (got_seq != seq)
+        throw DecodeError(
+            fmt::format("EFS2 GET {}: the reply is for request {}, not {}", path, got_seq, seq),
+            "the module is fine; replies arrived out of order",
+            "retry with --pipeline 1 (one request at a time)");
     if (data.size() > max_len)
         throw DecodeError(fmt::format("EFS2 GET {} returned {} bytes, asked for at most {}", path,
                                       data.size(), max_len));
+    return data;
+}
+}  // namespace
+
+Bytes Efs2Client::get(std::string_view path, std::uint32_t max_len) {
+    ensure_hello();
+    Bytes body = get_request(path, max_len);
+    std::int32_t err = 0;
+    Bytes data = checked_get(call(efs::kGet, body, "GET"), seq_, max_len, path, err);
+    if (err != 0) throw EfsError(err, "GET", std::string(path));
     return data;
 }
 
@@ -277,6 +299,51 @@ std::vector<EfsDirEntry> Efs2Client::list(std::string_view dir) {
     return out;
 }
 
+Bytes Efs2Client::read_span(std::int32_t fd, std::uint32_t size) {
+    std::vector<Bytes> requests;
+    for (std::uint32_t offset = 0; offset < size; offset += efs::kMaxRead) {
+        std::uint32_t count = std::min(efs::kMaxRead, size - offset);
+        requests.push_back(
+            request_bytes(efs::kRead, ByteWriter().i32(fd).u32(count).u32(offset).take()));
+    }
+    Bytes out;
+    bool ended = false;  // a short READ: the file is shorter than READDIR said
+    diag_.request_pipelined(requests, "EFS2 READ", [&](std::size_t i, Bytes& reply) {
+        if (ended) return;
+        auto offset = static_cast<std::uint32_t>(i * efs::kMaxRead);
+        std::uint32_t count = std::min(efs::kMaxRead, size - offset);
+        std::int32_t err = 0;
+        std::uint32_t reply_offset = 0;
+        Bytes data = decode_read(reply, &err, &reply_offset);
+        if (err != 0) throw EfsError(err, "READ", fmt::format("fd {} @{}", fd, offset));
+        if (reply_offset != offset || data.size() > count)
+            throw DecodeError(fmt::format("EFS2 READ @{}: the reply carries {} bytes @{}", offset,
+                                          data.size(), reply_offset));
+        out.insert(out.end(), data.begin(), data.end());
+        ended = data.size() < count;
+    });
+    return out;
+}
+
+Bytes Efs2Client::read_opened(std::string_view path, std::optional<std::uint32_t> size_hint) {
+    std::int32_t fd = open(path, efs::O_RDONLY_);
+    Bytes out;
+    then_release(
+        [&] {
+            if (size_hint) {
+                out = read_span(fd, *size_hint);
+                return;
+            }
+            while (out.size() < kMaxWholeFile) {  // size unknown: until a short READ
+                Bytes chunk = read(fd, static_cast<std::uint32_t>(out.size()), efs::kMaxRead);
+                out.insert(out.end(), chunk.begin(), chunk.end());
+                if (chunk.size() < efs::kMaxRead) break;
+            }
+        },
+        [&] { close(fd); });
+    return out;
+}
+
 Bytes Efs2Client::read_file(std::string_view path, std::optional<std::uint32_t> size_hint) {
     if (size_hint && *size_hint <= efs::kMaxGet) {
         try {
@@ -286,20 +353,60 @@ Bytes Efs2Client::read_file(std::string_view path, std::optional<std::uint32_t> 
             spdlog::debug("GET {} refused ({}); reading it with OPEN/READ", path, e.what());
         }
     }
-    std::int32_t fd = open(path, efs::O_RDONLY_);
-    Bytes out;
-    then_release(
-        [&] {
-            while (out.size() < kMaxWholeFile) {
-                std::uint32_t want = efs::kMaxRead;
-                if (size_hint && out.size() >= *size_hint) break;
-                if (size_hint) want = std::min<std::uint32_t>(want, *size_hint - out.size());
-                Bytes chunk = read(fd, static_cast<std::uint32_t>(out.size()), want);
-                out.insert(out.end(), chunk.begin(), chunk.end());
-                if (chunk.size() < want) break;  // end of file
-            }
-        },
-        [&] { close(fd); });
+    return read_opened(path, size_hint);
+}
+
+void Efs2Client::get_files(std::span<const EfsFileToRead> files, std::span<EfsFileRead> out,
+                           std::vector<bool>& refused, const std::function<void()>& one_done) {
+    std::vector<Bytes> requests;
+    std::vector<std::uint16_t> seqs;
+    for (const auto& f : files) {
+        requests.push_back(request_bytes(efs::kGet, get_request(f.path, efs::kMaxGet)));
+        seqs.push_back(seq_);
+    }
+    refused.assign(files.size(), false);
+    diag_.request_pipelined(requests, "EFS2 GET", [&](std::size_t i, Bytes& reply) {
+        std::int32_t err = 0;
+        out[i].data = checked_get(reply, seqs[i], efs::kMaxGet, files[i].path, err);
+        out[i].err = err == efs::kEnoent ? err : 0;
+        refused[i] = err != 0 && err != efs::kEnoent;
+        if (refused[i])
+            spdlog::debug("GET {} refused ({}); reading it with OPEN/READ", files[i].path,
+                          efs_errno_name(err));
+        else
+            one_done();
+    });
+}
+
+std::vector<EfsFileRead> Efs2Client::read_files(std::span<const EfsFileToRead> files,
+                                                const std::function<void(std::size_t)>& progress) {
+    ensure_hello();
+    std::vector<EfsFileRead> out(files.size());
+    std::size_t done = 0;
+    auto one_done = [&] {
+        if (progress) progress(++done);
+    };
+    auto read_one = [&](std::size_t i) {
+        try {
+            out[i].data = read_opened(files[i].path, files[i].size_hint);
+        } catch (const EfsError& e) {
+            out[i].err = e.err();
+        }
+        one_done();
+    };
+    for (std::size_t i = 0; i < files.size();) {
+        std::size_t end = i;
+        while (end < files.size() && files[end].size_hint <= efs::kMaxGet) ++end;
+        if (end == i) {
+            read_one(i++);
+            continue;
+        }
+        std::vector<bool> refused;
+        get_files(files.subspan(i, end - i), std::span(out).subspan(i, end - i), refused, one_done);
+        for (std::size_t k = 0; k < refused.size(); ++k)
+            if (refused[k]) read_one(i + k);
+        i = end;
+    }
     return out;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,10 +92,22 @@ struct EfsQuery {
 // the header and length, and throws DecodeError for truncated or absurd values.
 EfsDirEntry decode_readdir(ByteView reply, std::int32_t* seq_out = nullptr);
 EfsStat decode_stat(ByteView reply);
-// READ: returns the data; errno/absurd bytes_read (negative or > remaining) throw.
-Bytes decode_read(ByteView reply, std::int32_t* err_out);
-// GET: data (nbytes must match the remaining payload).
-Bytes decode_get(ByteView reply, std::int32_t* err_out);
+// READ: returns the data; absurd bytes_read (negative or > remaining) throws; the errno and
+// the offset the reply is for go to the out-parameters.
+Bytes decode_read(ByteView reply, std::int32_t* err_out, std::uint32_t* offset_out = nullptr);
+// GET: data (nbytes must match the remaining payload); errno and the request's sequence number.
+Bytes decode_get(ByteView reply, std::int32_t* err_out, std::uint16_t* seq_out = nullptr);
+
+// One file for read_files(): its size as READDIR reported it.
+struct EfsFileToRead {
+    std::string path;
+    std::uint32_t size_hint = 0;
+};
+// A whole-file read's outcome: the data, or the errno that refused the file (0: read).
+struct EfsFileRead {
+    Bytes data;
+    std::int32_t err = 0;
+};
 
 // A file found by walk().
 struct EfsWalkEntry {
@@ -142,6 +155,13 @@ class Efs2Client {
     // Whole-file read: GET when size_hint <= kMaxGet (falls back to OPEN/READ on error),
     // else OPEN + 1 KiB READs + CLOSE. size_hint from READDIR avoids a STAT.
     Bytes read_file(std::string_view path, std::optional<std::uint32_t> size_hint = {});
+    // Whole-file reads of many files with DiagClient::pipeline() requests in flight: a GET per
+    // file of up to kMaxGet bytes, else (and when a GET is refused) OPEN + 1 KiB READs + CLOSE.
+    // Results in the order of `files`; a file refused with an errno (ENOENT: it went away)
+    // gets that errno instead of an exception (other failures throw). `progress(n)` after
+    // each of the n files.
+    std::vector<EfsFileRead> read_files(std::span<const EfsFileToRead> files,
+                                        const std::function<void(std::size_t)>& progress = {});
     // Whole-file write: OPEN(O_WRONLY|O_CREAT|O_TRUNC|O_AUTODIR) + 1 KiB WRITEs + CLOSE.
     void write_file(std::string_view path, ByteView data, std::int32_t mode = 0644);
     // Depth-first walk under `root` calling `visit` for every entry (dirs before their
@@ -150,6 +170,15 @@ class Efs2Client {
 
   private:
     Bytes call(std::uint16_t cmd, ByteView body, std::string_view name);
+    Bytes request_bytes(std::uint16_t cmd, ByteView body) const;
+    Bytes get_request(std::string_view path, std::uint32_t max_len);
+    // GETs of files[i] (all small) in flight together; refused ones are left for read_opened.
+    void get_files(std::span<const EfsFileToRead> files, std::span<EfsFileRead> out,
+                   std::vector<bool>& refused, const std::function<void()>& one_done);
+    // The first `size` bytes of an open file, READs in flight together (fewer at its end).
+    Bytes read_span(std::int32_t fd, std::uint32_t size);
+    // OPEN, read (read_span with a size, else READ until a short one), CLOSE.
+    Bytes read_opened(std::string_view path, std::optional<std::uint32_t> size_hint);
     void ensure_hello();
     DiagClient& diag_;
     std::uint8_t subsys_ = efs::kSubsysPrimary;

@@ -95,10 +95,11 @@ EfsStat decode_stat(ByteView reply) {
     return s;
 }
 
-Bytes decode_read(ByteView reply, std::int32_t* err_out) {
+Bytes decode_read(ByteView reply, std::int32_t* err_out, std::uint32_t* offset_out) {
     ByteReader r = body_of(reply, efs::kRead, "READ");
     r.i32();  // fd
-    r.u32();  // offset
+    std::uint32_t offset = r.u32();
+    if (offset_out) *offset_out = offset;
     std::int32_t n = r.i32();
     std::int32_t err = r.i32();
     if (err_out) *err_out = err;
@@ -110,11 +111,12 @@ Bytes decode_read(ByteView reply, std::int32_t* err_out) {
     return Bytes(data.begin(), data.end());
 }
 
-Bytes decode_get(ByteView reply, std::int32_t* err_out) {
+Bytes decode_get(ByteView reply, std::int32_t* err_out, std::uint16_t* seq_out) {
     ByteReader r = body_of(reply, efs::kGet, "GET");
     std::int32_t n = r.i32();
     std::int32_t err = r.i32();
-    r.u16();  // seq
+    std::uint16_t seq = r.u16();
+    if (seq_out) *seq_out = seq;
     if (err_out) *err_out = err;
     if (err != 0) return {};
     if (n < 0 || static_cast<std::size_t>(n) != r.remaining())

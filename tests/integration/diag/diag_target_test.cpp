@@ -121,6 +121,49 @@ TEST_F(DiagTarget, EfsWalkIsCompleteAndWithinTheRoundTripBudget) {
     EXPECT_TRUE(rfnv[0].is_item());
 }
 
+TEST_F(DiagTarget, PipelinedReadsGiveEveryFileWithTheSameRequestsAsOneAtATime) {
+    DiagSession s(*module);
+    Efs2Client efs(s.diag());
+    ASSERT_EQ(s.diag().pipeline(), kDefaultPipeline);
+    ASSERT_GT(kDefaultPipeline, 1u);
+    std::vector<EfsFileToRead> files;
+    efs.walk("/", [&](const EfsWalkEntry& w) {
+        if (!w.entry.is_dir()) files.push_back({w.path, static_cast<std::uint32_t>(w.entry.size)});
+        return true;
+    });
+    // A file that went away between listing and reading, amid small and large ones.
+    files.insert(files.begin() + 7, EfsFileToRead{"/nv/item_files/gone", 10});
+    auto start = s.diag().stats().round_trips;
+    std::size_t progress = 0;
+    auto got = efs.read_files(files, [&](std::size_t n) { progress = n; });
+    auto pipelined = s.diag().stats().round_trips - start;
+    EXPECT_EQ(progress, files.size());
+
+    auto factory = sim::factory_efs_tree(*module, module->state());
+    std::size_t large = 0;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const sim::EfsNode* want = factory.find(files[i].path);
+        if (!want) {
+            EXPECT_EQ(got[i].err, efs::kEnoent) << files[i].path;
+            continue;
+        }
+        EXPECT_EQ(got[i].err, 0) << files[i].path;
+        EXPECT_TRUE(got[i].data == want->data) << files[i].path;
+        large += files[i].size_hint > efs::kMaxGet;
+    }
+    EXPECT_GT(large, 10u);  // OPEN + READs in flight + CLOSE was exercised
+
+    start = s.diag().stats().round_trips;
+    for (const auto& f : files) {
+        try {
+            efs.read_file(f.path, f.size_hint);
+        } catch (const EfsError& e) {
+            EXPECT_EQ(e.err(), efs::kEnoent);
+        }
+    }
+    EXPECT_EQ(pipelined, s.diag().stats().round_trips - start);
+}
+
 TEST_F(DiagTarget, FileOperationsGetPutStatMkdirUnlink) {
     DiagSession s(*module);
     Efs2Client efs(s.diag());
