@@ -27,6 +27,17 @@ std::string join(const std::vector<std::string>& v) {
     return out.empty() ? "none" : out;
 }
 
+// --pipeline N: DIAG read requests kept in flight (writes always go one at a time).
+std::shared_ptr<std::size_t> add_pipeline_option(CLI::App* cmd) {
+    auto pipeline = std::make_shared<std::size_t>(diag::kDefaultPipeline);
+    cmd->add_option("--pipeline", *pipeline,
+                    "DIAG read requests kept in flight (1: one at a time, like QPST; writes "
+                    "always go one at a time)")
+        ->check(CLI::Range(1, 16))
+        ->capture_default_str();
+    return pipeline;
+}
+
 void add_backup(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand(
         "backup", "back up calibration: NV items + EFS over DIAG (raw efs2/fsg/modem_st in EDL)");
@@ -36,7 +47,8 @@ void add_backup(CLI::App& app, Context& ctx) {
     cmd->add_option("-o,--output", *output, "also export the backup to FILE");
     cmd->add_option("--format", *format, "export format: bundle|xqcn|qcn (default: by extension)");
     cmd->add_option("--programmer", *programmer, "Firehose programmer (device in EDL)");
-    cmd->callback([&ctx, output, format, programmer] {
+    auto pipeline = add_pipeline_option(cmd);
+    cmd->callback([&ctx, output, format, programmer, pipeline] {
         auto device = ctx.open_device();
         workflows::BackupOptions options;
         options.store_dir = ctx.backup_dir();
@@ -49,6 +61,7 @@ void add_backup(CLI::App& app, Context& ctx) {
         }
         if (!programmer->empty()) options.programmer = fs::path(*programmer);
         options.progress = ctx.progress();
+        options.pipeline = *pipeline;
         auto r = workflows::backup(*device, options);
         nlohmann::json j{{"bundle", r.bundle.string()},
                          {"raw_partitions", r.raw_partitions},
@@ -141,7 +154,8 @@ void add_restore(CLI::App& app, Context& ctx) {
     cmd->add_flag("--no-reset", *no_reset, "do not reset at the end (the modem stays CFUN=7)");
     auto programmer = std::make_shared<std::string>();
     cmd->add_option("--programmer", *programmer, "Firehose programmer (raw partition bundles)");
-    cmd->callback([&ctx, file, imei, imei2, no_reset, programmer] {
+    auto pipeline = add_pipeline_option(cmd);
+    cmd->callback([&ctx, file, imei, imei2, no_reset, programmer, pipeline] {
         // Validate the IMEIs before touching anything.
         if (!imei->empty()) nv::require_valid_imei(*imei);
         if (!imei2->empty()) nv::require_valid_imei(*imei2);
@@ -158,6 +172,7 @@ void add_restore(CLI::App& app, Context& ctx) {
         options.reset_after = !*no_reset;
         options.confirm = [&ctx](const std::string& q) { return ctx.confirm(q); };
         options.progress = ctx.progress();
+        options.pipeline = *pipeline;
         auto r = workflows::restore(*device, backup, options);
         std::string text =
             fmt::format("restored {} NV items and {} EFS files ({}); IMEI now {}", r.nv_written,

@@ -73,8 +73,8 @@ std::string model_of(const Device& device) {
 }  // namespace
 
 nv::Calibration read_calibration(Transport& transport, const ProgressFn& progress,
-                                 DiagTraffic* traffic) {
-    DiagLink link(transport);
+                                 DiagTraffic* traffic, std::size_t pipeline) {
+    DiagLink link(transport, pipeline);
     nv::Calibration cal;
     cal.identity = read_identity(link);
     try {
@@ -137,7 +137,8 @@ BackupResult backup(Device& device, const BackupOptions& options) {
     BackupResult result;
     {
         std::unique_ptr<Transport> diag = device.open_diag();
-        result.calibration = read_calibration(*diag, options.progress, &result.traffic);
+        result.calibration =
+            read_calibration(*diag, options.progress, &result.traffic, options.pipeline);
     }
     nv::Calibration& cal = result.calibration;
     cal.identity.model = options.model.empty() ? model_of(device) : options.model;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "nv/calibration.hpp"
+#include "protocols/diag/diag_client.hpp"
 #include "src/device/device.hpp"
 #include "src/transport/transport.hpp"
 #include "src/util/progress.hpp"
@@ -33,6 +34,7 @@ struct BackupOptions {
     // EDL path: the Firehose programmer (--programmer); else the programmer store's match.
     std::optional<std::filesystem::path> programmer;
     ProgressFn progress;
+    std::size_t pipeline = diag::kDefaultPipeline;  // DIAG reads in flight (--pipeline)
 };
 
 struct BackupResult {
@@ -49,7 +51,8 @@ struct BackupResult {
 // Reads the calibration over an open DIAG transport (no store, no files). Throws
 // ProtocolError/TimeoutError/DeviceGoneError; nothing is written to the device.
 nv::Calibration read_calibration(Transport& diag, const ProgressFn& progress,
-                                 DiagTraffic* traffic = nullptr);
+                                 DiagTraffic* traffic = nullptr,
+                                 std::size_t pipeline = diag::kDefaultPipeline);
 
 // The whole backup: DIAG in normal mode, raw partitions in EDL. The bundle is written
 // atomically and verified by reading it back before this returns.

@@ -65,7 +65,7 @@ std::optional<nv::NvItem> read_nv_item(DiagLink& link, const nv::NvFileRef& ref)
 
 std::vector<EfsSnapshotFile> read_efs_tree(DiagLink& link, const ProgressFn& progress) {
     std::vector<EfsSnapshotFile> files;
-    std::uint64_t bytes = 0;
+    std::vector<diag::EfsFileToRead> to_read;
     link.efs.walk("/", [&](const diag::EfsWalkEntry& e) {
         if (e.entry.is_dir()) return true;
         if (e.entry.type == 2) {  // symbolic link: QPST keeps no links either
@@ -73,15 +73,23 @@ std::vector<EfsSnapshotFile> read_efs_tree(DiagLink& link, const ProgressFn& pro
             return false;
         }
         auto size = static_cast<std::uint32_t>(std::max(0, e.entry.size));
-        EfsSnapshotFile f{e.path, static_cast<std::uint32_t>(e.entry.mtime),
-                          link.efs.read_file(e.path, size)};
-        bytes += f.data.size();
-        files.push_back(std::move(f));
-        report(progress, {"backup EFS files", "files", files.size(), 0, false});
+        files.push_back({e.path, static_cast<std::uint32_t>(e.entry.mtime), {}});
+        to_read.push_back({e.path, size});
         return true;
     });
-    report(progress, {"backup EFS files", "files", files.size(), files.size(), true});
-    spdlog::debug("EFS backup: {} files, {} bytes", files.size(), bytes);
+    const std::size_t total = files.size();
+    auto contents = link.efs.read_files(to_read, [&](std::size_t done) {
+        report(progress, {"backup EFS files", "files", done, total, false});
+    });
+    std::uint64_t bytes = 0;
+    for (std::size_t i = 0; i < total; ++i) {
+        if (contents[i].err != 0)  // listed a moment ago, gone now: the module is changing it
+            throw diag::EfsError(contents[i].err, "GET", files[i].path);
+        files[i].data = std::move(contents[i].data);
+        bytes += files[i].data.size();
+    }
+    report(progress, {"backup EFS files", "files", total, total, true});
+    spdlog::debug("EFS backup: {} files, {} bytes", total, bytes);
     return files;
 }
 

@@ -14,8 +14,9 @@
 namespace cr::workflows {
 
 struct DiagLink {
-    explicit DiagLink(Transport& transport)
-        : diag(transport, diag::DiagOptions{}), nv(diag), efs(diag) {}
+    // pipeline: read requests kept in flight (diag::DiagOptions::pipeline).
+    explicit DiagLink(Transport& transport, std::size_t pipeline = diag::kDefaultPipeline)
+        : diag(transport, diag::DiagOptions{.pipeline = pipeline}), nv(diag), efs(diag) {}
     diag::DiagClient diag;
     diag::NvClient nv;
     diag::Efs2Client efs;

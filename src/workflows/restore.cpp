@@ -33,14 +33,14 @@ RestoreReport restore(Device& device, const nv::Calibration& backup,
     nv::RestorePlan plan;
     {
         std::unique_ptr<Transport> port = device.open_diag();
-        DiagLink link(*port);
+        DiagLink link(*port, options.pipeline);
         plan = prepare_restore(link, backup, options, report);
         write_restore(link, plan, options, report);
         if (options.reset_after) reset_and_wait(link, device);
         add_traffic(report.traffic, link.traffic());
     }
     std::unique_ptr<Transport> port = device.open_diag();
-    DiagLink link(*port);
+    DiagLink link(*port, options.pipeline);
     verify_restore(link, plan, options, report);
     add_traffic(report.traffic, link.traffic());
     return report;
@@ -49,7 +49,7 @@ RestoreReport restore(Device& device, const nv::Calibration& backup,
 RestoreReport restore_over(Transport& diag, const nv::Calibration& backup,
                            const RestoreOptions& options) {
     RestoreReport report;
-    DiagLink link(diag);
+    DiagLink link(diag, options.pipeline);
     nv::RestorePlan plan = prepare_restore(link, backup, options, report);
     write_restore(link, plan, options, report);
     verify_restore(link, plan, options, report);

@@ -25,6 +25,7 @@ struct RestoreOptions {
     // Asked once, after planning and before the first write; false aborts (nothing written).
     std::function<bool(const std::string& question)> confirm;
     ProgressFn progress;
+    std::size_t pipeline = diag::kDefaultPipeline;  // DIAG reads in flight while verifying
 };
 
 struct RestoreReport {

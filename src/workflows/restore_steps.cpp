@@ -160,20 +160,29 @@ void verify_restore(DiagLink& link, const nv::RestorePlan& plan, const RestoreOp
                                                          nv::nv_display_name(item.id), s));
             cr::report(options.progress, {"verify", "items", ++done, total, false});
         }
+    std::vector<const nv::EfsFile*> planned;
+    std::vector<diag::EfsFileToRead> to_read;
     for (nv::EfsGroup g : kRestoreOrder)
         for (const auto& f : cal.files(g)) {
-            std::string path = nv::absolute_efs_path(f.path);
-            try {
-                Bytes got = link.efs.read_file(path, static_cast<std::uint32_t>(f.data.size()));
-                if (got != f.data)
-                    report.differences.push_back(
-                        fmt::format("EFS {}: differs after restore ({} vs {} bytes)", path,
-                                    got.size(), f.data.size()));
-            } catch (const diag::EfsError& e) {
-                report.differences.push_back(fmt::format("EFS {}: {}", path, e.what()));
-            }
-            cr::report(options.progress, {"verify", "items", ++done, total, false});
+            planned.push_back(&f);
+            to_read.push_back(
+                {nv::absolute_efs_path(f.path), static_cast<std::uint32_t>(f.data.size())});
         }
+    const std::size_t items_done = done;
+    auto got = link.efs.read_files(to_read, [&](std::size_t n) {
+        cr::report(options.progress, {"verify", "items", items_done + n, total, false});
+    });
+    for (std::size_t i = 0; i < planned.size(); ++i) {
+        const std::string& path = to_read[i].path;
+        if (got[i].err != 0)
+            report.differences.push_back(
+                fmt::format("EFS {}: {}", path, diag::EfsError(got[i].err, "GET", path).what()));
+        else if (got[i].data != planned[i]->data)
+            report.differences.push_back(
+                fmt::format("EFS {}: differs after restore ({} vs {} bytes)", path,
+                            got[i].data.size(), planned[i]->data.size()));
+    }
+    done += planned.size();
     cr::report(options.progress, {"verify", "items", done, total, true});
     report.written_imeis = read_identity(link).imeis;
 }

@@ -134,6 +134,20 @@ TEST_F(CalibrationCli, BackupWipeRestoreGivesBackEveryItemAndFile) {
     EXPECT_TRUE(j["differences"].empty()) << same.out;
 }
 
+TEST_F(CalibrationCli, ReadsInFlightOrOneAtATimeGiveTheSameBackup) {
+    auto a = (dir_ / "a.xqcn").string(), b = (dir_ / "b.xqcn").string();
+    ASSERT_EQ(run(global_ + " sim set rm520n --state healthy").code, 0);
+    CliRun piped = run(fmt::format("{} backup -d sim:rm520n -o {} --pipeline 8", global_, a));
+    ASSERT_EQ(piped.code, 0) << piped.out;
+    CliRun single = run(fmt::format("{} backup -d sim:rm520n -o {} --pipeline 1", global_, b));
+    ASSERT_EQ(single.code, 0) << single.out;
+    CliRun same = run(fmt::format("{} backups diff {} {}", global_, a, b));
+    EXPECT_EQ(same.code, 0) << same.out;
+    CliRun zero = run(fmt::format("{} backup -d sim:rm520n --pipeline 0", global_));
+    EXPECT_NE(zero.code, 0);
+    EXPECT_NE(zero.out.find("--pipeline"), std::string::npos) << zero.out;
+}
+
 TEST_F(CalibrationCli, DonorEfs2InEdlGetsTheTargetsOwnImei) {
     // XDG_DATA_HOME keeps the programmer store inside the test directory.
     std::string env = fmt::format("XDG_DATA_HOME={} ", (dir_ / "xdg").string());
