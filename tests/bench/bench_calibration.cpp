@@ -1,8 +1,9 @@
 // Benchmark: calibration backup and restore of the virtual module's full EFS over a pty with
-// 1 ms added round-trip latency (the virtual DIAG port serves the pty master and takes every
+// 1 ms added latency (the virtual DIAG port serves the pty master and takes every
 // host->module chunk 1 ms after it arrived: DelayedPort). Prints wall time, round trips and bytes,
 // and checks the budgets of issue 4: round trips <= files x 3 + bytes / 1024, wall <= 1.3 x round
-// trips x 1 ms. Exit status 1 when a budget is exceeded.
+// trips x 1 ms, with the default number of DIAG reads in flight; one request at a time is
+// printed for comparison. Exit status 1 when a budget is exceeded.
 #include <fmt/format.h>
 #include <pty.h>
 #include <spdlog/spdlog.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <thread>
 
@@ -35,25 +37,25 @@ void make_raw(int fd) {
     tcsetattr(fd, TCSANOW, &t);
 }
 
-// The module's end of the pty as the virtual DIAG port sees it: every host->module chunk is
-// handed over kLatency after it arrived; replies go out at once. One thread (the port's), so
-// the link adds the latency and the pty's own hops, not extra thread hand-offs. Bytes are
-// stamped when the port reads them; like a USB device controller that receives whatever its
-// CPU is doing, the port keeps polling for a short while after the line last moved, so a
-// request is stamped when it arrives rather than when a sleeping thread wakes up.
+// The module's end of the pty as the virtual DIAG port sees it: a link with kLatency one way.
+// Every host->module chunk is stamped when it arrives and handed over kLatency later; chunks
+// that arrive while an earlier one waits keep their own stamps (several requests can be on
+// the way, as on a USB link); replies go out at once. One thread (the port's), so the link adds
+// the latency and the pty's own hops, not extra thread hand-offs. Like a USB device controller
+// that receives whatever its CPU is doing, the port polls while it waits and for a short while
+// after the line last moved, so a request is stamped when it arrives, not when a thread wakes.
 class DelayedPort : public Transport {
   public:
     explicit DelayedPort(Transport& pty_master) : inner_(pty_master) {}
 
     std::size_t read(std::span<std::uint8_t> buf, Millis timeout) override {
-        if (pending_offset_ == pending_size_) {
-            if (!receive(timeout)) return 0;
-        }
-        sim::wait_precisely_until(due_, std::chrono::microseconds(150));
-        std::size_t n = std::min(buf.size(), pending_size_ - pending_offset_);
-        std::copy_n(pending_.begin() + static_cast<std::ptrdiff_t>(pending_offset_), n,
-                    buf.begin());
-        pending_offset_ += n;
+        if (queue_.empty() && !receive(timeout)) return 0;
+        wait_for_head();
+        Chunk& head = queue_.front();
+        std::size_t n = std::min(buf.size(), head.data.size() - head.used);
+        std::copy_n(head.data.begin() + static_cast<std::ptrdiff_t>(head.used), n, buf.begin());
+        head.used += n;
+        if (head.used == head.data.size()) queue_.pop_front();
         return n;
     }
     void write(ByteView data, Millis timeout) override {
@@ -66,21 +68,38 @@ class DelayedPort : public Transport {
 
   private:
     static constexpr auto kActiveWindow = std::chrono::microseconds(300);
+    static constexpr auto kPollStep = std::chrono::microseconds(50);
+    struct Chunk {
+        Bytes data;
+        std::size_t used = 0;
+        Clock::time_point due;
+    };
 
-    bool receive(Millis timeout) {
-        pending_offset_ = 0;
-        std::size_t n =
-            sim::read_listening(inner_, pending_, timeout, last_activity_ + kActiveWindow);
-        pending_size_ = n;
-        due_ = Clock::now() + kLatency;
+    void stamp(std::size_t n) {
+        queue_.push_back({Bytes(scratch_.begin(), scratch_.begin() + static_cast<long>(n)), 0,
+                          Clock::now() + kLatency});
         last_activity_ = Clock::now();
+    }
+    bool receive(Millis timeout) {
+        std::size_t n =
+            sim::read_listening(inner_, scratch_, timeout, last_activity_ + kActiveWindow);
+        if (n) stamp(n);
         return n > 0;
     }
+    // Waits until the oldest chunk is due, taking (and stamping) what arrives meanwhile.
+    void wait_for_head() {
+        const auto due = queue_.front().due;
+        const auto spin = std::chrono::microseconds(150);
+        while (Clock::now() + kPollStep < due - spin) {
+            if (std::size_t n = inner_.read(scratch_, Millis(0))) stamp(n);
+            std::this_thread::sleep_for(kPollStep);
+        }
+        if (std::size_t n = inner_.read(scratch_, Millis(0))) stamp(n);
+        sim::wait_precisely_until(due, spin);
+    }
     Transport& inner_;
-    Bytes pending_ = Bytes(65536);
-    std::size_t pending_size_ = 0;
-    std::size_t pending_offset_ = 0;
-    Clock::time_point due_{};
+    Bytes scratch_ = Bytes(65536);
+    std::deque<Chunk> queue_;
     Clock::time_point last_activity_{};
 };
 
@@ -89,16 +108,17 @@ struct Figures {
     workflows::DiagTraffic traffic;
 };
 
-bool check(const char* what, const Figures& f, std::size_t files, std::uint64_t bytes) {
+// Prints one row; true when both budgets are met.
+bool check(const std::string& what, const Figures& f, std::size_t files, std::uint64_t bytes) {
     double budget_rt = static_cast<double>(files) * 3 + static_cast<double>(bytes) / 1024;
-    double budget_s = 1.3 * static_cast<double>(f.traffic.round_trips) * 0.001;
+    double latency_s = static_cast<double>(f.traffic.round_trips) * 0.001;
     bool ok_rt = static_cast<double>(f.traffic.round_trips) <= budget_rt;
-    bool ok_s = f.seconds <= budget_s;
+    bool ok_s = f.seconds <= 1.3 * latency_s;
     fmt::print(
-        "{:8} wall {:7.2f} s  round trips {:6} (budget {:.0f}: {})  bytes {:9}  "
-        "wall budget {:.2f} s: {}\n",
-        what, f.seconds, f.traffic.round_trips, budget_rt, ok_rt ? "ok" : "OVER", f.traffic.bytes,
-        budget_s, ok_s ? "ok" : "OVER");
+        "{:28} wall {:5.2f} s = {:4.2f} x round trips x 1 ms (budget 1.3: {})  round trips {:5} "
+        "(budget {:.0f}: {})  bytes {:8}\n",
+        what, f.seconds, f.seconds / latency_s, ok_s ? "ok" : "OVER", f.traffic.round_trips,
+        budget_rt, ok_rt ? "ok" : "OVER", f.traffic.bytes);
     return ok_rt && ok_s;
 }
 
@@ -141,31 +161,38 @@ int run() {
     bool ok = true;
     {
         StreamTransport pty(slave, dup(slave), "pty DIAG");
+        // The default (reads in flight) is what users run and what the budgets judge; one
+        // request at a time is printed for comparison.
+        for (std::size_t pipeline : {diag::kDefaultPipeline, std::size_t{1}}) {
+            const bool judged = pipeline == diag::kDefaultPipeline;
+            const std::string how =
+                fmt::format("{} in flight{}", pipeline, judged ? "" : " (info)");
+            Figures b;
+            auto t0 = Clock::now();
+            nv::Calibration cal = workflows::read_calibration(pty, {}, &b.traffic, pipeline);
+            b.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+            std::size_t files = nv::efs_file_count(cal);
+            std::uint64_t bytes = nv::efs_byte_count(cal);
+            if (judged)
+                fmt::print("virtual rm520n EFS: {} files, {} bytes, {} NV items; 1 ms latency\n",
+                           files, bytes, nv::nv_item_count(cal));
+            bool met = check("backup, " + how, b, files, bytes);
+            std::fflush(stdout);
 
-        Figures b;
-        auto t0 = Clock::now();
-        nv::Calibration cal = workflows::read_calibration(pty, {}, &b.traffic);
-        b.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-        std::size_t files = nv::efs_file_count(cal);
-        std::uint64_t bytes = nv::efs_byte_count(cal);
-        fmt::print(
-            "virtual rm520n EFS: {} files, {} bytes, {} NV items; latency 1 ms per round "
-            "trip\n",
-            files, bytes, nv::nv_item_count(cal));
-        ok &= check("backup", b, files, bytes);
-        std::fflush(stdout);
-
-        Figures r;
-        workflows::RestoreOptions options;
-        options.reset_after = false;
-        t0 = Clock::now();
-        workflows::RestoreReport report = workflows::restore_over(pty, cal, options);
-        r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-        r.traffic = report.traffic;
-        ok &= check("restore", r, files, bytes);
-        if (!report.verified()) {
-            fmt::print("restore read-back found {} differences\n", report.differences.size());
-            ok = false;
+            Figures r;
+            workflows::RestoreOptions options;
+            options.reset_after = false;
+            options.pipeline = pipeline;
+            t0 = Clock::now();
+            workflows::RestoreReport report = workflows::restore_over(pty, cal, options);
+            r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+            r.traffic = report.traffic;
+            met &= check("restore, " + how, r, files, bytes);
+            if (!report.verified()) {
+                fmt::print("restore read-back found {} differences\n", report.differences.size());
+                ok = false;
+            }
+            if (judged) ok &= met;
         }
         pty.close();
     }
