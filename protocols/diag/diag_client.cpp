@@ -115,6 +115,7 @@ void DiagClient::request_pipelined(std::span<const Bytes> requests, std::string_
             Bytes reply = await_reply(requests[answered], name, options_.timeout);
             if (!failure) on_reply(answered, reply);
         } catch (const TimeoutError&) {
+            if (failure) std::rethrow_exception(failure);  // the first failure explains
             if (sent - answered > 1)
                 throw TimeoutError(
                     fmt::format("{}: no reply from {} with {} requests in flight", name,

@@ -331,6 +331,11 @@ Bytes Efs2Client::read_opened(std::string_view path, std::optional<std::uint32_t
     then_release(
         [&] {
             if (size_hint) {
+                if (*size_hint > kMaxWholeFile)
+                    throw DecodeError(
+                        fmt::format("EFS2 says {} holds {} bytes: more than any "
+                                    "module's EFS ({} MiB)",
+                                    path, *size_hint, kMaxWholeFile >> 20));
                 out = read_span(fd, *size_hint);
                 return;
             }
