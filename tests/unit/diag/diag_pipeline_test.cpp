@@ -40,14 +40,9 @@ class InOrderTarget : public Transport {
             std::this_thread::sleep_for(std::min(timeout, Millis(5)));
             return 0;
         }
-        Bytes& front = pending_.front();
-        std::size_t n = std::min(buf.size(), front.size());
-        std::copy_n(front.begin(), n, buf.begin());
-        front.erase(front.begin(), front.begin() + static_cast<long>(n));
-        if (front.empty()) {
-            pending_.pop_front();
-            ++replies_read_;
-        }
+        std::size_t queued = pending_.size();
+        std::size_t n = cr::testing::take_queued(pending_, buf);
+        if (pending_.size() < queued) ++replies_read_;
         return n;
     }
     std::size_t max_transfer_size() const override { return 1 << 16; }

@@ -9,6 +9,16 @@
 
 namespace cr::testing {
 
+// Moves up to buf.size() bytes of the first queued reply into buf (dropping it once empty).
+inline std::size_t take_queued(std::deque<Bytes>& queue, std::span<std::uint8_t> buf) {
+    Bytes& front = queue.front();
+    std::size_t n = std::min(buf.size(), front.size());
+    std::copy_n(front.begin(), n, buf.begin());
+    front.erase(front.begin(), front.begin() + static_cast<long>(n));
+    if (front.empty()) queue.pop_front();
+    return n;
+}
+
 class ScriptedTransport : public Transport {
   public:
     std::deque<Bytes> replies;  // one per write
@@ -28,12 +38,7 @@ class ScriptedTransport : public Transport {
             std::this_thread::sleep_for(std::min(timeout, Millis(5)));
             return 0;
         }
-        Bytes& front = pending_.front();
-        std::size_t n = std::min(buf.size(), front.size());
-        std::copy_n(front.begin(), n, buf.begin());
-        front.erase(front.begin(), front.begin() + static_cast<long>(n));
-        if (front.empty()) pending_.pop_front();
-        return n;
+        return take_queued(pending_, buf);
     }
     std::size_t max_transfer_size() const override { return 1 << 16; }
     void close() override {}
