@@ -11,6 +11,7 @@
 #include "src/device/device.hpp"
 #include "src/discovery/discovery.hpp"
 #include "src/util/error.hpp"
+#include "tests/usb/test_dir.hpp"
 #include "tests/usb/usb_harness.hpp"
 
 namespace cr::usbtest {
@@ -21,10 +22,7 @@ class DiscoveryUsbTest : public ::testing::Test {
     void SetUp() override {
         if (!UsbTestbed::under_preload()) GTEST_SKIP() << "run under umockdev-wrapper";
         bed = std::make_unique<UsbTestbed>();
-        dir = std::filesystem::temp_directory_path() /
-              ("cr-usb-disc-" + std::to_string(::getpid()) + "-" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::remove_all(dir);
+        dir = fresh_test_dir("cr-usb-disc");
     }
     void TearDown() override {
         bed.reset();

@@ -12,6 +12,7 @@
 #include "sim/edl/virtual_programmer.hpp"
 #include "src/device/device.hpp"
 #include "src/workflows/edl_session.hpp"
+#include "tests/usb/test_dir.hpp"
 #include "tests/usb/usb_harness.hpp"
 
 namespace cr::usbtest {
@@ -22,11 +23,7 @@ class FirehoseUsbTest : public ::testing::Test {
     void SetUp() override {
         if (!UsbTestbed::under_preload()) GTEST_SKIP() << "run under umockdev-wrapper";
         bed = std::make_unique<UsbTestbed>();
-        dir = std::filesystem::temp_directory_path() /
-              ("cr-usb-firehose-" + std::to_string(::getpid()) + "-" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::remove_all(dir);
-        std::filesystem::create_directories(dir);
+        dir = fresh_test_dir("cr-usb-firehose");
         module = sim::VirtualModule::open(dir / "sim", "rm520n");
         sim::apply_state(*module, "edl", {});
         device = &bed->add_edl(module, "1-1");

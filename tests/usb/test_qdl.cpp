@@ -15,6 +15,7 @@
 #include "src/device/device.hpp"
 #include "src/util/digest.hpp"
 #include "src/workflows/edl_session.hpp"
+#include "tests/usb/test_dir.hpp"
 #include "tests/usb/usb_harness.hpp"
 
 namespace cr::usbtest {
@@ -61,11 +62,7 @@ class QdlRefereeTest : public ::testing::Test {
         if (!UsbTestbed::under_preload()) GTEST_SKIP() << "run under umockdev-wrapper";
         if (!have_qdl()) GTEST_SKIP() << "Debian qdl not installed (apt-get install qdl)";
         bed = std::make_unique<UsbTestbed>();
-        dir = std::filesystem::temp_directory_path() /
-              ("cr-usb-qdl-" + std::to_string(::getpid()) + "-" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::remove_all(dir);
-        std::filesystem::create_directories(dir);
+        dir = fresh_test_dir("cr-usb-qdl");
     }
     void TearDown() override {
         bed.reset();

@@ -12,6 +12,7 @@
 #include "src/transport/usb_transport.hpp"
 #include "src/util/digest.hpp"
 #include "src/util/error.hpp"
+#include "tests/usb/test_dir.hpp"
 #include "tests/usb/usb_harness.hpp"
 
 namespace cr::usbtest {
@@ -22,10 +23,7 @@ class SaharaUsbTest : public ::testing::Test {
     void SetUp() override {
         if (!UsbTestbed::under_preload()) GTEST_SKIP() << "run under umockdev-wrapper";
         bed = std::make_unique<UsbTestbed>();
-        dir = std::filesystem::temp_directory_path() /
-              ("cr-usb-sahara-" + std::to_string(::getpid()) + "-" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::remove_all(dir);
+        dir = fresh_test_dir("cr-usb-sahara");
     }
     void TearDown() override {
         bed.reset();
