@@ -4,7 +4,7 @@
 #include "cli/commands.hpp"
 #include "nv/calibration.hpp"
 #include "src/archive/backup_store.hpp"
-#include "src/workflows/backup.hpp"
+#include "src/workflows/backup/backup.hpp"
 
 namespace cr::cli {
 namespace {

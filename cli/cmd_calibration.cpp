@@ -10,10 +10,10 @@
 #include "src/archive/backup_store.hpp"
 #include "src/util/error.hpp"
 #include "src/util/hex.hpp"
-#include "src/workflows/backup.hpp"
-#include "src/workflows/backup_bundle.hpp"
-#include "src/workflows/restore.hpp"
-#include "src/workflows/restore_raw.hpp"
+#include "src/workflows/backup/backup.hpp"
+#include "src/workflows/backup/backup_bundle.hpp"
+#include "src/workflows/restore/restore.hpp"
+#include "src/workflows/restore/restore_raw.hpp"
 
 namespace cr::cli {
 namespace {

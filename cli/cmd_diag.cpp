@@ -11,9 +11,9 @@
 #include "src/util/atomic_file.hpp"
 #include "src/util/error.hpp"
 #include "src/util/hex.hpp"
-#include "src/workflows/diag_edl_switch.hpp"
-#include "src/workflows/diag_pty_server.hpp"
-#include "src/workflows/diag_session.hpp"
+#include "src/workflows/session/diag_edl_switch.hpp"
+#include "src/workflows/session/diag_pty_server.hpp"
+#include "src/workflows/session/diag_session.hpp"
 
 namespace cr::cli {
 namespace {

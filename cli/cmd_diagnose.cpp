@@ -4,9 +4,9 @@
 #include "cli/commands.hpp"
 #include "nv/imei.hpp"
 #include "src/util/error.hpp"
-#include "src/workflows/demo.hpp"
-#include "src/workflows/diagnose.hpp"
-#include "src/workflows/rescue.hpp"
+#include "src/workflows/demo/demo.hpp"
+#include "src/workflows/diagnose/diagnose.hpp"
+#include "src/workflows/rescue/rescue.hpp"
 
 #include <stdlib.h>
 

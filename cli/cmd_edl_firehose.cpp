@@ -13,8 +13,8 @@
 #include "src/util/digest.hpp"
 #include "src/util/error.hpp"
 #include "src/util/paths.hpp"
-#include "src/workflows/edl_session.hpp"
-#include "src/workflows/partition_backup.hpp"
+#include "src/workflows/session/edl_session.hpp"
+#include "src/workflows/backup/partition_backup.hpp"
 
 namespace cr::cli {
 namespace {

@@ -8,8 +8,8 @@
 #include "src/util/atomic_file.hpp"
 #include "src/util/digest.hpp"
 #include "src/util/error.hpp"
-#include "src/workflows/sahara_load.hpp"
-#include "src/workflows/sahara_ramdump.hpp"
+#include "src/workflows/sahara/sahara_load.hpp"
+#include "src/workflows/sahara/sahara_ramdump.hpp"
 
 namespace cr::cli {
 namespace {

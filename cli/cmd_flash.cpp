@@ -6,8 +6,8 @@
 #include "src/archive/backup_store.hpp"
 #include "src/package/sim_firmware.hpp"
 #include "src/util/error.hpp"
-#include "src/workflows/flash.hpp"
-#include "src/workflows/flash_edl.hpp"
+#include "src/workflows/flash/flash.hpp"
+#include "src/workflows/flash/flash_edl.hpp"
 
 namespace cr::cli {
 namespace {

@@ -1,6 +1,6 @@
 // `cellrescue info`: the identity of a device (chip identity over Sahara for EDL devices).
 #include "cli/commands.hpp"
-#include "src/workflows/sahara_info.hpp"
+#include "src/workflows/sahara/sahara_info.hpp"
 
 namespace cr::cli {
 

@@ -13,7 +13,7 @@
 #include "src/transport/serial_transport.hpp"
 #include "src/util/atomic_file.hpp"
 #include "src/util/error.hpp"
-#include "src/workflows/foat.hpp"
+#include "src/workflows/foat/foat.hpp"
 
 namespace cr::cli {
 namespace {

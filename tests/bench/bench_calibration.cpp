@@ -21,8 +21,8 @@
 #include "sim/core/virtual_module.hpp"
 #include "sim/ports.hpp"
 #include "src/transport/stream_transport.hpp"
-#include "src/workflows/backup.hpp"
-#include "src/workflows/restore.hpp"
+#include "src/workflows/backup/backup.hpp"
+#include "src/workflows/restore/restore.hpp"
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include "sim/core/virtual_module.hpp"
 #include "src/device/device.hpp"
 #include "src/package/sim_firmware.hpp"
-#include "src/workflows/flash_edl.hpp"
+#include "src/workflows/flash/flash_edl.hpp"
 
 namespace fs = std::filesystem;
 using namespace cr;

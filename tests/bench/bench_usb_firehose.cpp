@@ -43,7 +43,7 @@
 #include "sim/edl/virtual_programmer.hpp"
 #include "src/device/device.hpp"
 #include "src/util/digest.hpp"
-#include "src/workflows/edl_session.hpp"
+#include "src/workflows/session/edl_session.hpp"
 #include "tests/usb/usb_harness.hpp"
 
 extern char** environ;

@@ -11,7 +11,7 @@
 #include "sim/core/provisioning.hpp"
 #include "sim/edl/virtual_programmer.hpp"
 #include "src/device/device.hpp"
-#include "src/workflows/edl_session.hpp"
+#include "src/workflows/session/edl_session.hpp"
 #include "tests/usb/test_dir.hpp"
 #include "tests/usb/usb_harness.hpp"
 

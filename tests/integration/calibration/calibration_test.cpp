@@ -14,8 +14,8 @@
 #include "src/device/device.hpp"
 #include "src/util/atomic_file.hpp"
 #include "src/util/error.hpp"
-#include "src/workflows/backup.hpp"
-#include "src/workflows/restore.hpp"
+#include "src/workflows/backup/backup.hpp"
+#include "src/workflows/restore/restore.hpp"
 
 namespace cr::workflows {
 namespace {

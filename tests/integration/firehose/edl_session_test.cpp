@@ -8,7 +8,7 @@
 #include "src/device/sim_device.hpp"
 #include "src/util/atomic_file.hpp"
 #include "src/util/error.hpp"
-#include "src/workflows/edl_session.hpp"
+#include "src/workflows/session/edl_session.hpp"
 
 namespace cr {
 namespace {

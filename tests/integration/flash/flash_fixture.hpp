@@ -12,8 +12,8 @@
 #include "src/package/flash_plan.hpp"
 #include "src/package/sim_firmware.hpp"
 #include "src/util/digest.hpp"
-#include "src/workflows/edl_session.hpp"
-#include "src/workflows/flash_edl.hpp"
+#include "src/workflows/session/edl_session.hpp"
+#include "src/workflows/flash/flash_edl.hpp"
 
 namespace crtest {
 

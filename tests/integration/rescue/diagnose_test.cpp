@@ -1,7 +1,7 @@
 // diagnose on virtual modules (probe + rules) and the pure rules for u-blox and baselines.
-#include "src/workflows/diagnose.hpp"
+#include "src/workflows/diagnose/diagnose.hpp"
 #include "rescue_fixture.hpp"
-#include "src/workflows/backup.hpp"
+#include "src/workflows/backup/backup.hpp"
 
 namespace cr::test {
 namespace {

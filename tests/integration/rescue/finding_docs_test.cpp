@@ -18,8 +18,8 @@ std::string slurp(const std::string& path) {
 
 TEST(FindingDocs, EveryIdIsDocumented) {
     const std::string src = CR_SOURCE_DIR;
-    std::string rules = slurp(src + "/src/workflows/diagnose_rules.cpp") +
-                        slurp(src + "/src/workflows/diagnose_ublox.cpp");
+    std::string rules = slurp(src + "/src/workflows/diagnose/diagnose_rules.cpp") +
+                        slurp(src + "/src/workflows/diagnose/diagnose_ublox.cpp");
     std::string docs = slurp(src + "/docs/diagnose.md");
     ASSERT_FALSE(rules.empty());
     ASSERT_FALSE(docs.empty());

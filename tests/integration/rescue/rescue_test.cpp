@@ -1,7 +1,7 @@
 // rescue on virtual modules: own-backup restore, no backup, IMEI rules, declining.
-#include "src/workflows/rescue.hpp"
+#include "src/workflows/rescue/rescue.hpp"
 #include "rescue_fixture.hpp"
-#include "src/workflows/backup.hpp"
+#include "src/workflows/backup/backup.hpp"
 
 namespace cr::test {
 namespace {

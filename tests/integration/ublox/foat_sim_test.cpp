@@ -10,7 +10,7 @@
 #include "sim/ublox/ublox_state.hpp"
 #include "src/device/sim_device.hpp"
 #include "src/util/error.hpp"
-#include "src/workflows/foat.hpp"
+#include "src/workflows/foat/foat.hpp"
 
 using namespace cr;
 using namespace std::chrono_literals;

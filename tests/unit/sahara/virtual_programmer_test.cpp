@@ -3,7 +3,7 @@
 #include "sim/edl/crash_memory.hpp"
 #include "sim/edl/virtual_programmer.hpp"
 #include "src/util/error.hpp"
-#include "src/workflows/sahara_ramdump.hpp"
+#include "src/workflows/sahara/sahara_ramdump.hpp"
 
 namespace cr::sim {
 namespace {

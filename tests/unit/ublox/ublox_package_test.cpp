@@ -3,7 +3,7 @@
 #include "protocols/at/ublox_foat.hpp"
 #include "sim/ublox/ublox_package.hpp"
 #include "sim/ublox/ublox_state.hpp"
-#include "src/workflows/foat.hpp"
+#include "src/workflows/foat/foat.hpp"
 
 using namespace cr;
 using namespace cr::sim::ublox;

@@ -1,0 +1,159 @@
+#include "src/workflows/backup/backup.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "nv/calibration_codec.hpp"
+#include "nv/efs_layout.hpp"
+#include "nv/nv_catalog.hpp"
+#include "nv/qcn.hpp"
+#include "nv/xqcn.hpp"
+#include "src/archive/backup_store.hpp"
+#include "src/util/atomic_file.hpp"
+#include "src/util/error.hpp"
+#include "src/workflows/backup/backup_bundle.hpp"
+#include "src/workflows/backup/backup_diag.hpp"
+#include "src/workflows/backup/backup_edl.hpp"
+
+namespace cr::workflows {
+
+CalibrationFormat parse_calibration_format(std::string_view text) {
+    if (text == "bundle") return CalibrationFormat::bundle;
+    if (text == "xqcn") return CalibrationFormat::xqcn;
+    if (text == "qcn") return CalibrationFormat::qcn;
+    throw UsageError(fmt::format("unknown format '{}'", text), {},
+                     "use --format bundle, xqcn or qcn");
+}
+
+CalibrationFormat format_from_path(const std::filesystem::path& file) {
+    std::string ext = file.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+    if (ext == ".xqcn") return CalibrationFormat::xqcn;
+    if (ext == ".qcn") return CalibrationFormat::qcn;
+    return CalibrationFormat::bundle;
+}
+
+namespace {
+
+void read_numbered_items(DiagLink& link, const std::vector<EfsSnapshotFile>& files,
+                         nv::Calibration& cal, const ProgressFn& progress) {
+    std::vector<nv::NvFileRef> refs;
+    for (const auto& f : files)
+        if (auto ref = nv::parse_nv_file_path(f.path)) refs.push_back(*ref);
+    // NV_ITEM_ARRAY order: by id, then index (QPST lists items in ascending order).
+    std::sort(refs.begin(), refs.end(), [](const nv::NvFileRef& a, const nv::NvFileRef& b) {
+        return std::tie(a.subscription, a.id, a.index) < std::tie(b.subscription, b.id, b.index);
+    });
+    std::size_t done = 0;
+    for (const auto& ref : refs) {
+        if (auto item = read_nv_item(link, ref)) cal.nv[ref.subscription].push_back(*item);
+        report(progress, {"backup NV items", "items", ++done, refs.size(), false});
+    }
+    report(progress, {"backup NV items", "items", done, refs.size(), true});
+}
+
+void fill_property(nv::Calibration& cal) {
+    cal.mobile_model_id = cal.identity.mobile_model_id % 100000000u;
+    cal.property.esn = cal.identity.esn;
+    cal.property.mobile_model = static_cast<std::uint16_t>(cal.identity.mobile_model_id & 0xFFFF);
+    cal.property.sw_version = cal.identity.firmware;
+    cal.property.tool_name = "cellrescue";
+}
+
+std::string model_of(const Device& device) {
+    std::string name = device.name();
+    if (!device.is_virtual() || !name.starts_with("sim:")) return {};
+    name = name.substr(4);
+    return name.substr(0, name.find_first_of("#:"));
+}
+
+}  // namespace
+
+nv::Calibration read_calibration(Transport& transport, const ProgressFn& progress,
+                                 DiagTraffic* traffic, std::size_t pipeline) {
+    DiagLink link(transport, pipeline);
+    nv::Calibration cal;
+    cal.identity = read_identity(link);
+    try {
+        cal.feature_mask = link.diag.feature_query();
+    } catch (const diag::DiagCommandError& e) {
+        spdlog::debug("FEATURE_QUERY refused: {}", e.what());
+    }
+    std::vector<EfsSnapshotFile> files = read_efs_tree(link, progress);
+    read_numbered_items(link, files, cal, progress);
+    for (auto& f : files) {
+        nv::EfsFile file;
+        file.path = f.path;
+        file.mtime = f.mtime;
+        file.data = std::move(f.data);
+        nv::EfsGroup g = nv::classify_efs_path(file.path);
+        if (g != nv::EfsGroup::efs_backup) file.mtime = 0;  // only EFS_Backup keeps mtimes
+        cal.files(g).push_back(std::move(file));
+    }
+    fill_property(cal);
+    if (traffic) *traffic = link.traffic();
+    return cal;
+}
+
+void export_calibration(const nv::Calibration& cal, const std::filesystem::path& file,
+                        CalibrationFormat format) {
+    switch (format) {
+        case CalibrationFormat::xqcn:
+            nv::write_xqcn_file(file, cal);
+            break;
+        case CalibrationFormat::qcn:
+            nv::write_qcn_file(file, cal);
+            break;
+        case CalibrationFormat::bundle:
+            write_calibration_bundle(file, cal);
+            break;
+    }
+}
+
+nv::Calibration load_calibration(const std::filesystem::path& file) {
+    Bytes head;
+    {
+        Bytes all = read_file(file);
+        static constexpr std::uint8_t kOle[] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+        if (all.size() >= 8 && std::equal(kOle, kOle + 8, all.begin())) return nv::read_qcn(all);
+        std::string_view text = as_chars(all);
+        std::size_t start = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+        if (start != std::string_view::npos && text.substr(start).starts_with("<"))
+            return nv::read_xqcn(text);
+    }
+    archive::BundleReader reader = archive::BundleReader::open(file);
+    return read_calibration_bundle(reader);
+}
+
+BackupResult backup(Device& device, const BackupOptions& options) {
+    if (device.mode() == DeviceMode::edl) {
+        BackupOptions raw = options;
+        if (raw.model.empty()) raw.model = model_of(device);
+        return backup_raw_partitions(device, raw);
+    }
+    BackupResult result;
+    {
+        std::unique_ptr<Transport> diag = device.open_diag();
+        result.calibration =
+            read_calibration(*diag, options.progress, &result.traffic, options.pipeline);
+    }
+    nv::Calibration& cal = result.calibration;
+    cal.identity.model = options.model.empty() ? model_of(device) : options.model;
+    archive::BackupStore store(options.store_dir);
+    result.bundle = store.new_bundle_path(archive::BundleKind::calibration,
+                                          to_archive_identity(cal.identity), "calibration");
+    write_calibration_bundle(result.bundle, cal, device.name());
+    if (options.output) {
+        export_calibration(cal, *options.output, options.format);
+        result.exported = options.output;
+    }
+    result.nv_items = nv::nv_item_count(cal);
+    result.efs_files = nv::efs_file_count(cal);
+    result.efs_bytes = nv::efs_byte_count(cal);
+    return result;
+}
+
+}  // namespace cr::workflows

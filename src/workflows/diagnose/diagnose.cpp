@@ -1,0 +1,125 @@
+// diagnose(): probe + baseline from the backup store + rules; JSON and text output.
+#include "src/workflows/diagnose/diagnose.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "src/archive/backup_store.hpp"
+#include "src/util/error.hpp"
+#include "src/workflows/rescue/rescue_identity.hpp"
+
+namespace cr::workflows {
+
+std::string_view to_string(Severity s) {
+    switch (s) {
+        case Severity::ok:
+            return "ok";
+        case Severity::info:
+            return "info";
+        case Severity::warning:
+            return "warning";
+        case Severity::critical:
+            return "critical";
+    }
+    return "unknown";
+}
+
+bool Diagnosis::healthy() const {
+    return std::none_of(findings.begin(), findings.end(),
+                        [](const Finding& f) { return f.severity >= Severity::warning; });
+}
+
+const Finding* Diagnosis::find(std::string_view id) const {
+    for (const auto& f : findings)
+        if (f.id == id) return &f;
+    return nullptr;
+}
+
+ModuleIdentityHints identity_hints(const Device& device, const Observation& o,
+                                   const std::optional<std::string>& own_imei) {
+    ModuleIdentityHints h;
+    h.device_name = device.name();
+    h.is_virtual = device.is_virtual();
+    h.chip_serial = o.chip_serial;
+    h.esn = o.esn.value_or(0);
+    for (const auto* imei : {&o.imei_nv, &o.imei_at})
+        if (*imei && !(*imei)->empty()) h.imeis.push_back(**imei);
+    if (own_imei) h.imeis.push_back(*own_imei);
+    return h;
+}
+
+namespace {
+
+std::optional<BaselineInfo> find_baseline(const std::filesystem::path& store_dir,
+                                          const ModuleIdentityHints& hints) {
+    auto own = find_own_backups(store_dir, hints, archive::BundleKind::calibration);
+    if (own.empty()) return std::nullopt;
+    const auto& m = own.front().bundle.manifest;
+    return BaselineInfo{own.front().bundle.file, m.identity.firmware, m.identity.imeis, m.created};
+}
+
+}  // namespace
+
+Diagnosis diagnose(Device& device, const DiagnoseOptions& options) {
+    Diagnosis d;
+    d.observed = probe_module(device, options.progress);
+    try {
+        d.baseline =
+            find_baseline(options.store_dir, identity_hints(device, d.observed, options.own_imei));
+    } catch (const Error& e) {  // a damaged store must not hide the module's state
+        d.observed.transcript.push_back({"backup store", e.what()});
+    }
+    d.findings = evaluate(d.observed, d.baseline);
+    return d;
+}
+
+nlohmann::json to_json(const Finding& f) {
+    nlohmann::json ev = nlohmann::json::array();
+    for (const auto& e : f.evidence) ev.push_back({{"query", e.query}, {"reply", e.reply}});
+    return {{"id", f.id},           {"severity", std::string(to_string(f.severity))},
+            {"summary", f.summary}, {"evidence", ev},
+            {"cause", f.cause},     {"remedy", f.remedy}};
+}
+
+nlohmann::json to_json(const Diagnosis& d) {
+    const Observation& o = d.observed;
+    nlohmann::json j;
+    j["device"] = o.device;
+    j["mode"] = std::string(to_string(o.mode));
+    j["vendor"] = o.vendor;
+    j["model"] = o.model;
+    j["firmware"] = o.firmware;
+    j["cfun"] = o.cfun ? nlohmann::json(*o.cfun) : nlohmann::json();
+    j["imei"] = o.imei_nv ? *o.imei_nv : o.imei_at.value_or("");
+    j["healthy"] = d.healthy();
+    j["findings"] = nlohmann::json::array();
+    for (const auto& f : d.findings) j["findings"].push_back(to_json(f));
+    if (d.baseline)
+        j["baseline"] = {{"bundle", d.baseline->bundle.string()},
+                         {"firmware", d.baseline->firmware},
+                         {"created", d.baseline->created}};
+    nlohmann::json t = nlohmann::json::array();
+    for (const auto& e : o.transcript) t.push_back({{"query", e.query}, {"reply", e.reply}});
+    j["transcript"] = t;
+    return j;
+}
+
+std::string format_text(const Diagnosis& d) {
+    const Observation& o = d.observed;
+    std::string out = fmt::format("{}: {} {} firmware {} mode {}", o.device,
+                                  o.vendor.empty() ? "module" : o.vendor, o.model,
+                                  o.firmware.empty() ? "?" : o.firmware, to_string(o.mode));
+    if (o.cfun) out += fmt::format(" CFUN={}", *o.cfun);
+    std::string imei = o.imei_nv ? *o.imei_nv : o.imei_at.value_or("");
+    out += fmt::format(" IMEI {}\n", imei.empty() ? "(none)" : imei);
+    for (const auto& f : d.findings) {
+        out += fmt::format("\n[{}] {}: {}\n", to_string(f.severity), f.id, f.summary);
+        for (const auto& e : f.evidence) out += fmt::format("    {} -> {}\n", e.query, e.reply);
+        if (!f.cause.empty()) out += fmt::format("  cause: {}\n", f.cause);
+        if (!f.remedy.empty()) out += fmt::format("  remedy: {}\n", f.remedy);
+    }
+    return out;
+}
+
+}  // namespace cr::workflows

@@ -1,0 +1,15 @@
+// Shared by the diagnosis rule sets: the transcript entries a finding cites as evidence.
+#pragma once
+#include <initializer_list>
+#include <string_view>
+#include <vector>
+
+#include "src/workflows/diagnose/diagnose.hpp"
+
+namespace cr::workflows {
+
+// The observation's transcript entries whose query is one of `queries`, in transcript order.
+std::vector<Evidence> pick_evidence(const Observation& o,
+                                    std::initializer_list<std::string_view> queries);
+
+}  // namespace cr::workflows

@@ -1,0 +1,213 @@
+// The flash executor: calibration guard, ordered steps with timings, and a precise report when
+// anything fails mid-way (which partitions are complete, whether the SBL still boots).
+#include "src/workflows/flash/flash.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "src/archive/backup_store.hpp"
+#include "src/util/error.hpp"
+#include "src/workflows/backup/partition_backup.hpp"
+
+namespace cr::workflows {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string step_name(const package::FlashStep& s) {
+    std::string label =
+        s.op.label.empty() ? (s.file ? s.file->filename().string() : "-") : s.op.label;
+    if (s.kind == package::StepKind::patch) label = s.op.what.empty() ? "DISK" : s.op.what;
+    return fmt::format("{} {}", package::to_string(s.kind), label);
+}
+
+}  // namespace
+
+void check_flash_overrides(const FlashOptions& o) {
+    if (o.no_backup != o.i_understand_calibration_loss)
+        throw UsageError(
+            "skipping the calibration backup needs both --no-backup and "
+            "--i-understand-calibration-loss",
+            "nothing was changed", "drop --no-backup (recommended) or give both flags");
+}
+
+namespace {
+
+// Where flashing stands, for the error a mid-flash failure raises.
+struct Progress {
+    std::vector<std::string> complete;
+    bool sbl_erased = false;
+    bool sbl_written = false;
+
+    std::string sbl_state() const {
+        if (sbl_written) return "the SBL was written: the module should boot";
+        if (sbl_erased)
+            return "the SBL is ERASED: the module will not boot and stays in EDL (9008), which is "
+                   "recoverable";
+        return "the SBL is untouched: the module still reaches its bootloader";
+    }
+    std::string summary() const {
+        std::string done;
+        for (const auto& c : complete) done += (done.empty() ? "" : ", ") + c;
+        return fmt::format("completed: {}; {}", done.empty() ? "nothing" : done, sbl_state());
+    }
+};
+
+[[noreturn]] void rethrow_mid_flash(const Error& e, const std::string& step, const Progress& p) {
+    std::string what =
+        fmt::format("flashing stopped at '{}': {} ({})", step, e.what(), p.summary());
+    std::string next =
+        "put the module in EDL again (it stays there if the SBL is erased) and run the same "
+        "flash command again; calibration backups are in `cellrescue backups list`";
+    if (e.kind() == ErrorKind::device_gone) throw DeviceGoneError(what, p.sbl_state(), next);
+    throw Error(what, p.sbl_state(), next, e.kind());
+}
+
+std::optional<std::filesystem::path> guard_calibration(FlashTarget& target,
+                                                       const package::FlashPlan& plan,
+                                                       const FlashOptions& o, FlashReport& report) {
+    if (plan.calibration_regions.empty()) return std::nullopt;
+    if (o.no_backup && o.i_understand_calibration_loss) {
+        spdlog::warn(
+            "calibration backup SKIPPED on request: {} calibration region(s) will be "
+            "overwritten without a copy",
+            plan.calibration_regions.size());
+        report.backup_skipped = true;
+        return std::nullopt;
+    }
+    archive::BackupStore store(o.backup_dir);
+    try {
+        auto reader = [&](const package::Region& r, const ByteSink& sink) {
+            target.read(r, sink, o.progress);
+        };
+        auto saved =
+            backup_partitions(store, target.identity(), plan.calibration_regions, reader,
+                              "before flashing " + o.package.filename().string(), o.progress);
+        return saved.file;
+    } catch (const Error& e) {
+        throw SafetyError(
+            fmt::format("the calibration backup failed, so nothing was flashed: {}", e.what()),
+            "in EDL; nothing was written or erased",
+            "fix the cause (backup directory writable? device connected?) and run "
+            "flash again; never skip the backup unless you have a copy");
+    }
+}
+
+void run_step(FlashTarget& target, const package::FlashStep& s, const FlashOptions& o) {
+    switch (s.kind) {
+        case package::StepKind::erase:
+            target.erase(s);
+            break;
+        case package::StepKind::program:
+            target.program(s, o.progress);
+            break;
+        case package::StepKind::patch:
+            target.patch(s.op);
+            break;
+        case package::StepKind::reset:
+            target.reset();
+            break;
+    }
+}
+
+}  // namespace
+
+FlashReport plan_flash(const FlashOptions& options) {
+    check_flash_overrides(options);
+    package::PackageOptions po;
+    po.factory = options.factory;
+    po.programmer = options.programmer;
+    package::Package pkg = package::open_package(options.package, po);
+    FlashReport r;
+    r.package = options.package;
+    r.dry_run = true;
+    r.notes = pkg.notes();
+    package::PlanOptions plan_options;
+    plan_options.reset = options.reset;
+    r.plan = package::make_flash_plan(pkg, plan_options);
+    return r;
+}
+
+FlashReport execute_flash(FlashTarget& target, const package::Package& pkg, const FlashOptions& o) {
+    check_flash_overrides(o);
+    FlashReport report;
+    report.package = o.package;
+    report.notes = pkg.notes();
+    package::PlanOptions plan_options;
+    plan_options.reset = o.reset;
+    plan_options.num_disk_sectors = target.num_disk_sectors(0);
+    plan_options.known_calibration = target.calibration_partitions();
+    report.plan = package::make_flash_plan(pkg, plan_options);
+    report.calibration_backup = guard_calibration(target, report.plan, o, report);
+
+    Progress state;
+    auto start_all = Clock::now();
+    for (const auto& s : report.plan.steps) {
+        std::string name = step_name(s);
+        auto t0 = Clock::now();
+        try {
+            run_step(target, s, o);
+        } catch (const Error& e) {
+            rethrow_mid_flash(e, name, state);
+        }
+        double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+        if (s.is_sbl && s.kind == package::StepKind::erase) state.sbl_erased = true;
+        if (s.is_sbl && s.kind == package::StepKind::program) state.sbl_written = true;
+        if (s.kind == package::StepKind::program) state.complete.push_back(s.op.label);
+        std::string label = s.kind == package::StepKind::patch ? "DISK" : s.op.label;
+        PartitionTiming t{label, std::string(package::to_string(s.kind)), s.bytes, secs, 0};
+        if (s.kind == package::StepKind::program && secs > 0) t.mb_per_s = s.bytes / secs / 1e6;
+        report.total_bytes += s.bytes;
+        report.timings.push_back(t);
+        spdlog::debug("{} done ({} bytes, {:.3f} s)", name, s.bytes, secs);
+    }
+    report.total_seconds = std::chrono::duration<double>(Clock::now() - start_all).count();
+    return report;
+}
+
+nlohmann::json to_json(const FlashReport& r) {
+    nlohmann::json timings = nlohmann::json::array();
+    for (const auto& t : r.timings)
+        timings.push_back({{"label", t.label},
+                           {"action", t.action},
+                           {"bytes", t.bytes},
+                           {"seconds", t.seconds},
+                           {"mb_per_s", t.mb_per_s}});
+    nlohmann::json j = {{"package", r.package.string()},
+                        {"dry_run", r.dry_run},
+                        {"notes", r.notes},
+                        {"plan", package::to_json(r.plan)},
+                        {"backup_skipped", r.backup_skipped},
+                        {"timings", timings},
+                        {"total_bytes", r.total_bytes},
+                        {"total_seconds", r.total_seconds}};
+    j["calibration_backup"] =
+        r.calibration_backup ? nlohmann::json(r.calibration_backup->string()) : nlohmann::json();
+    return j;
+}
+
+std::string describe(const FlashReport& r) {
+    std::string out;
+    for (const auto& n : r.notes) out += "  " + n + "\n";
+    if (r.dry_run) {
+        out += "Plan (dry run: nothing was sent to the device):\n" + package::describe(r.plan);
+        return out;
+    }
+    if (r.calibration_backup)
+        out += "Calibration backed up to " + r.calibration_backup->string() + "\n";
+    if (r.backup_skipped) out += "WARNING: calibration was overwritten WITHOUT a backup\n";
+    out += fmt::format("{:<9} {:<14} {:>12} {:>9} {:>9}\n", "action", "partition", "bytes",
+                       "seconds", "MB/s");
+    for (const auto& t : r.timings)
+        out += fmt::format("{:<9} {:<14} {:>12} {:>9.3f} {:>9}\n", t.action,
+                           t.label.empty() ? "-" : t.label, t.bytes, t.seconds,
+                           t.action == "program" ? fmt::format("{:.1f}", t.mb_per_s) : "-");
+    out += fmt::format("Flashed {} bytes in {:.2f} s ({:.1f} MB/s overall)\n", r.total_bytes,
+                       r.total_seconds,
+                       r.total_seconds > 0 ? r.total_bytes / r.total_seconds / 1e6 : 0.0);
+    return out;
+}
+
+}  // namespace cr::workflows

@@ -1,0 +1,196 @@
+#include "src/workflows/flash/flash_edl.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+
+#include "src/package/package.hpp"
+#include "src/util/error.hpp"
+#include "src/workflows/session/diag_edl_switch.hpp"
+
+namespace cr::workflows {
+namespace {
+
+firehose::Region step_region(const package::FlashStep& s, std::uint64_t num_sectors) {
+    firehose::Region r;
+    r.sector_size = s.op.sector_size;
+    r.physical_partition = s.op.physical_partition;
+    r.start_sector = s.op.start_sector;  // the programmer evaluates expressions itself
+    r.num_sectors = num_sectors;
+    r.label = s.op.label;
+    r.filename = s.file ? s.file->filename().string() : s.op.filename;
+    r.pages_per_block = s.op.pages_per_block;
+    if (s.op.last_sector) r.last_sector = package::eval_sector(*s.op.last_sector, std::nullopt);
+    return r;
+}
+
+ProgressFn renamed(const ProgressFn& progress, std::string phase) {
+    if (!progress) return {};
+    return [progress, phase](const ProgressEvent& e) {
+        ProgressEvent copy = e;
+        copy.phase = phase;
+        progress(copy);
+    };
+}
+
+void ensure_edl(Device& device) {
+    DeviceMode mode = device.mode();
+    if (mode == DeviceMode::edl) return;
+    if (mode == DeviceMode::normal) {
+        spdlog::info("{} is in normal mode: switching it to EDL over DIAG", device.name());
+        enter_edl_via_diag(device);
+        return;
+    }
+    throw NotFoundError(fmt::format("{} is not in EDL mode ({})", device.name(), to_string(mode)),
+                        std::string(to_string(mode)),
+                        "put the module in EDL: `cellrescue edl enter`, or short the EDL/boot "
+                        "pins while powering it (it then shows as 05c6:9008)");
+}
+
+}  // namespace
+
+archive::DeviceIdentity edl_identity(EdlSession& session, const std::string& model) {
+    archive::DeviceIdentity id;
+    const ChipIdentity& chip = session.chip();
+    if (chip.serial) id.chip_serial = fmt::format("{:#010x}", chip.serial);
+    if (chip.msm_hw_id) id.msm_hw_id = fmt::format("{:#010x}", chip.msm_hw_id);
+    id.pk_hash = chip.pk_hash_hex;
+    id.model = model.empty() ? session.configuration().target_name : model;
+    return id;
+}
+
+firehose::Region to_firehose_region(const package::Region& r) {
+    firehose::Region f = firehose::Region::sectors(r.sector_size, r.physical_partition,
+                                                   r.start_sector, r.num_sectors, r.label);
+    f.pages_per_block = r.pages_per_block;
+    return f;
+}
+
+EdlFlashTarget::EdlFlashTarget(EdlSession& session, archive::DeviceIdentity identity)
+    : session_(session), identity_(std::move(identity)) {}
+
+std::optional<std::uint64_t> EdlFlashTarget::num_disk_sectors(std::uint32_t lun) {
+    try {
+        auto info = session_.firehose().storage_info(lun);
+        if (session_.memory() == firehose::MemoryType::nand)
+            return info.total_blocks * session_.pages_per_block();
+        return info.total_blocks;
+    } catch (const ProtocolError& e) {
+        spdlog::debug("getstorageinfo failed: {}", e.what());
+        return std::nullopt;
+    }
+}
+
+std::vector<package::Region> EdlFlashTarget::calibration_partitions() {
+    std::vector<package::Region> out;
+    try {
+        const auto& map = session_.partitions();
+        for (const auto& p : map.partitions)
+            if (p.calibration)
+                out.push_back({p.name, p.lun, map.sector_size, p.start_sector, p.num_sectors,
+                               session_.pages_per_block()});
+    } catch (const Error& e) {
+        spdlog::warn(
+            "cannot read the partition table ({}): calibration is recognised by label "
+            "and the factory XML only",
+            e.what());
+    }
+    return out;
+}
+
+void EdlFlashTarget::read(const package::Region& region, const ByteSink& sink,
+                          const ProgressFn& progress) {
+    session_.firehose().read(
+        to_firehose_region(region), [&](ByteView d) { sink(d); },
+        renamed(progress, "backup " + region.label));
+}
+
+void EdlFlashTarget::erase(const package::FlashStep& step) {
+    session_.firehose().erase(step_region(step, step.op.num_sectors));
+}
+
+void EdlFlashTarget::program(const package::FlashStep& step, const ProgressFn& progress) {
+    std::ifstream in(*step.file, std::ios::binary);
+    if (!in) throw IoError(fmt::format("cannot open {}", step.file->string()));
+    in.seekg(static_cast<std::streamoff>(step.op.file_sector_offset * step.op.sector_size));
+    std::uint64_t left = step.file_bytes;
+    auto source = [&](std::span<std::uint8_t> out) -> std::size_t {
+        std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), left));
+        in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(want));
+        auto n = static_cast<std::size_t>(in.gcount());
+        left -= n;
+        return n;
+    };
+    std::uint64_t sectors = step.bytes / step.op.sector_size;
+    session_.firehose().program(step_region(step, sectors), step.file_bytes, source,
+                                renamed(progress, "program " + step.op.label));
+}
+
+void EdlFlashTarget::patch(const package::RawOp& op) {
+    firehose::Patch p;
+    p.sector_size = op.sector_size;
+    p.physical_partition = op.physical_partition;
+    p.start_sector = op.start_sector;
+    p.byte_offset = op.byte_offset;
+    p.size_in_bytes = op.size_in_bytes;
+    p.value = op.value;
+    p.what = op.what;
+    session_.firehose().patch(p);
+}
+
+void EdlFlashTarget::reset() {
+    session_.reset();
+}
+
+FlashReport flash_package(Device& device, const FlashOptions& options) {
+    if (options.dry_run) return plan_flash(options);
+    check_flash_overrides(options);
+    package::PackageOptions po;
+    po.factory = options.factory;
+    po.programmer = options.programmer;
+    package::Package pkg = package::open_package(options.package, po);  // before the device
+    package::make_flash_plan(pkg, {});  // the plan's own checks, still without the device
+    ensure_edl(device);
+    EdlOptions edl;
+    edl.programmer = pkg.programmer();
+    edl.programmer_dir = options.programmer_dir;
+    edl.progress = options.progress;
+    auto session = EdlSession::open(device, edl);
+    EdlFlashTarget target(*session, edl_identity(*session));
+    return execute_flash(target, pkg, options);
+}
+
+std::vector<RestoredPartition> restore_partition_bundle(Device& device,
+                                                        const PartitionRestoreRequest& request,
+                                                        const ProgressFn& progress) {
+    // Check the bundle fully before touching the device at all.
+    archive::BundleReader::open(request.bundle, archive::BundleReader::Check::full).verify_all();
+    ensure_edl(device);
+    auto session = EdlSession::open(device, request.edl);
+    auto identity = edl_identity(*session);
+    auto write = [&](const package::Region& r, std::uint64_t bytes, const SourceFn& source) {
+        session->firehose().program(to_firehose_region(r), bytes, source,
+                                    renamed(progress, "restore " + r.label));
+    };
+    auto read_back = [&](const package::Region& r, const ByteSink& sink) {
+        session->firehose().read(
+            to_firehose_region(r), [&](ByteView d) { sink(d); },
+            renamed(progress, "verify " + r.label));
+    };
+    auto nand_erase = [&](const package::Region& r) {
+        if (session->memory() == firehose::MemoryType::nand)
+            session->firehose().erase(to_firehose_region(r));
+    };
+    auto write_with_erase = [&](const package::Region& r, std::uint64_t bytes,
+                                const SourceFn& source) {
+        nand_erase(r);  // NAND pages must be erased before they are programmed
+        write(r, bytes, source);
+    };
+    auto done = restore_partitions(request.bundle, identity, write_with_erase, read_back,
+                                   request.restore, progress);
+    if (request.reset) session->reset();
+    return done;
+}
+
+}  // namespace cr::workflows

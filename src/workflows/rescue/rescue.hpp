@@ -1,0 +1,93 @@
+// `cellrescue rescue`: the guided path for a module a bad flash left broken.
+//
+// Contract:
+// 1. diagnose (read-only).
+// 2. Make sure a backup exists: a module that still holds calibration and has no backup of its
+//    own in the store is backed up now (C's backup; nothing is written to the module).
+// 3. Choose the remedy from the findings and the module's OWN backups (rescue_identity.hpp):
+//    reflash --package first when the firmware is broken (EDL, crash dump, silent ports);
+//    efs2-wiped -> restore this module's newest own calibration backup (IMEI-aware restore);
+//    imei-missing -> write its own IMEI back (--imei or its own backup; Luhn-checked);
+//    ftm-mode -> NV 453 = 0 + reset; cfun7-pending-reset -> reset.
+//    An --imei that contradicts the module's own records is refused (SafetyError): only a
+//    module's own IMEI is ever written.
+// 4. Show the plan and ask once (options.confirm; false = nothing written, outcome declined).
+// 5. Carry it out with progress, 6. verify (AT+CFUN=1 accepted, IMEI readable and equal to the
+//    module's own, diagnose healthy), 7. report.
+// When no backup of this module exists and calibration is gone, nothing is written: the report
+// says what is lost and the options (outcome needs_decision).
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/device/device.hpp"
+#include "src/util/progress.hpp"
+#include "src/workflows/diagnose/diagnose.hpp"
+
+namespace cr::workflows {
+
+struct RescueOptions {
+    std::filesystem::path store_dir;                       // the backup store (--backup-dir)
+    std::optional<std::filesystem::path> package;          // --package: firmware to reflash
+    std::optional<std::string> imei;                       // --imei: the module's own (label) IMEI
+    std::function<bool(const std::string& plan)> confirm;  // asked once before any write
+    std::function<void(const std::string& line)> narrate;  // step lines for the user
+    ProgressFn progress;
+};
+
+enum class RescueOutcome {
+    healthy,         // nothing to repair (a backup may have been taken)
+    repaired,        // plan carried out and verified
+    not_verified,    // plan carried out but verification failed
+    needs_decision,  // no own backup / no package: nothing written, options explained
+    declined,        // the user said no: nothing written
+};
+std::string_view to_string(RescueOutcome outcome);
+
+enum class RescueAction {
+    take_backup,
+    flash_package,
+    restore_backup,
+    correct_imei,
+    clear_ftm,
+    reset
+};
+std::string_view to_string(RescueAction action);
+
+struct RescueStep {
+    RescueAction action;
+    std::string description;         // what and why
+    std::filesystem::path source;    // backup or package used
+    std::string status = "planned";  // planned | done | failed: <why> | skipped
+};
+
+struct Verification {
+    bool cfun1_accepted = false;
+    std::string cfun_reply;
+    std::string imei;  // read back over AT
+    bool imei_is_own = false;
+    bool healthy = false;
+    bool ok() const { return cfun1_accepted && imei_is_own && healthy; }
+};
+
+struct RescueReport {
+    Diagnosis before;
+    std::optional<Diagnosis> after;
+    std::string own_imei;         // the module's own IMEI as established
+    std::string own_imei_source;  // "--imei", "backup <file>", "the module"
+    std::vector<RescueStep> steps;
+    std::optional<Verification> verification;
+    std::vector<std::string> explanation;  // needs_decision: what is lost and the options
+    RescueOutcome outcome = RescueOutcome::healthy;
+};
+
+RescueReport rescue(Device& device, const RescueOptions& options);
+
+nlohmann::json to_json(const RescueReport& report);
+std::string format_text(const RescueReport& report);
+
+}  // namespace cr::workflows

@@ -1,0 +1,148 @@
+#include "src/workflows/rescue/rescue_plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "nv/imei.hpp"
+#include "src/util/error.hpp"
+
+namespace cr::workflows::rescue_detail {
+
+OwnRecords own_records(const std::filesystem::path& store, const ModuleIdentityHints& hints) {
+    OwnRecords r;
+    r.calibration = find_own_backups(store, hints, archive::BundleKind::calibration);
+    for (const auto& b : r.calibration)
+        if (!b.bundle.manifest.identity.imeis.empty()) {
+            r.backup_imeis = b.bundle.manifest.identity.imeis;
+            r.imei_source = b.bundle.file;
+            break;
+        }
+    return r;
+}
+
+void establish_own_imei(RescueReport& report, const OwnRecords& own,
+                        const std::optional<std::string>& imei_option) {
+    const Observation& o = report.before.observed;
+    std::string shown = o.imei_nv ? *o.imei_nv : o.imei_at.value_or("");
+    if (imei_option) {
+        nv::require_valid_imei(*imei_option);
+        if (!shown.empty() && shown != *imei_option)
+            throw SafetyError(fmt::format("the module shows IMEI {}, not {}", shown, *imei_option),
+                              "nothing was changed",
+                              "give the IMEI on this module's own label, or leave --imei out");
+        if (!own.backup_imeis.empty() && std::find(own.backup_imeis.begin(), own.backup_imeis.end(),
+                                                   *imei_option) == own.backup_imeis.end())
+            throw SafetyError(
+                fmt::format("--imei {} is not this module's: its own backup {} records {}",
+                            *imei_option, own.imei_source.filename().string(),
+                            own.backup_imeis.front()),
+                "nothing was changed",
+                "only a module's own IMEI may be written; check the label and the backup");
+        report.own_imei = *imei_option;
+        report.own_imei_source = "--imei";
+    } else if (!shown.empty()) {
+        report.own_imei = shown;
+        report.own_imei_source = "the module";
+    } else if (!own.backup_imeis.empty()) {
+        report.own_imei = own.backup_imeis.front();
+        report.own_imei_source = "backup " + own.imei_source.filename().string();
+    }
+}
+
+bool firmware_broken(const Diagnosis& d) {
+    if (d.find("edl-mode") || d.find("crash-dump")) return true;
+    return d.find("at-port-silent") && !d.observed.diag_ok;
+}
+
+namespace {
+
+const OwnBackup* newest_with_imei(const OwnRecords& own) {
+    for (const auto& b : own.calibration)
+        if (!b.bundle.manifest.identity.imeis.empty()) return &b;
+    return own.calibration.empty() ? nullptr : &own.calibration.front();
+}
+
+void explain_no_backup(const Diagnosis& d, const RescueReport& r, std::vector<std::string>& out) {
+    out.push_back(
+        "No backup of this module exists in the backup store, so its own RF "
+        "calibration (unique to each unit, measured at the factory) cannot be restored "
+        "from here.");
+    out.push_back(r.own_imei.empty()
+                      ? "Its IMEI is gone too; the label on the module shows it."
+                      : fmt::format("Its IMEI is known: {} ({}).", r.own_imei, r.own_imei_source));
+    out.push_back("Options, best first:");
+    out.push_back(fmt::format(
+        "  1. A backup from the module's earlier life (QPST .xqcn/.qcn, a cellrescue bundle, a raw "
+        "efs2 image): put it in the store or run `cellrescue restore FILE -d {} --imei <label "
+        "IMEI>`.",
+        d.observed.device));
+    out.push_back(fmt::format(
+        "  2. A donor's calibration from the same model: the radio works with worse RF "
+        "performance; the donor's IMEI must be replaced by this module's own: `cellrescue restore "
+        "DONOR.xqcn -d {} --imei <this module's label IMEI>`.",
+        d.observed.device));
+    out.push_back(
+        "  3. Quectel's own protected copy (AT+QPRTPARA=3), if one was made before the "
+        "erase (QFirehose -e usually erased it too).");
+    out.push_back("Nothing was written to the module.");
+}
+
+}  // namespace
+
+std::vector<RescueStep> plan_repair(const Diagnosis& d, const OwnRecords& own,
+                                    const RescueReport& report, std::vector<std::string>& why_not) {
+    std::vector<RescueStep> steps;
+    const bool wiped = d.find("efs2-wiped") != nullptr;
+    if (!wiped && own.calibration.empty())
+        steps.push_back({RescueAction::take_backup,
+                         "back up the calibration the module still holds (none in the store)",
+                         {}});
+    if (wiped) {
+        const OwnBackup* b = newest_with_imei(own);
+        if (!b) {
+            explain_no_backup(d, report, why_not);
+            return {};
+        }
+        steps.push_back({RescueAction::restore_backup,
+                         fmt::format("restore this module's own backup from {} (matched by {}), "
+                                     "then reset",
+                                     b->bundle.manifest.created, b->matched_by),
+                         b->bundle.file});
+    } else if (d.find("imei-missing")) {
+        if (report.own_imei.empty()) {
+            why_not.push_back(
+                "The IMEI is missing and no record of this module's own IMEI "
+                "exists: run again with --imei <the IMEI on its label>.");
+            why_not.push_back("Nothing was written to the module.");
+            return {};
+        }
+        steps.push_back({RescueAction::correct_imei,
+                         fmt::format("write the module's own IMEI {} back to NV 550 ({}), then "
+                                     "reset",
+                                     report.own_imei, report.own_imei_source),
+                         {}});
+    }
+    if (d.find("ftm-mode") && !wiped)
+        steps.push_back({RescueAction::clear_ftm, "set NV 453 (FTM mode) to 0, then reset", {}});
+    const bool resets = std::any_of(steps.begin(), steps.end(), [](const RescueStep& s) {
+        return s.action != RescueAction::take_backup;
+    });
+    if (d.find("cfun7-pending-reset") && !resets)
+        steps.push_back({RescueAction::reset,
+                         "reset the module (AT+CFUN=1,1) so the written "
+                         "calibration becomes live",
+                         {}});
+    return steps;
+}
+
+std::string describe_plan(const std::vector<RescueStep>& steps) {
+    std::string out = "rescue plan:\n";
+    int n = 1;
+    for (const auto& s : steps)
+        out += fmt::format("  {}. [{}] {}{}\n", n++, to_string(s.action), s.description,
+                           s.source.empty() ? "" : " (" + s.source.string() + ")");
+    return out;
+}
+
+}  // namespace cr::workflows::rescue_detail

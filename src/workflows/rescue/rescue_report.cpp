@@ -1,0 +1,103 @@
+// Rescue report: names, JSON and the text the CLI prints.
+#include <fmt/format.h>
+
+#include "src/workflows/rescue/rescue.hpp"
+
+namespace cr::workflows {
+
+std::string_view to_string(RescueOutcome o) {
+    switch (o) {
+        case RescueOutcome::healthy:
+            return "healthy";
+        case RescueOutcome::repaired:
+            return "repaired";
+        case RescueOutcome::not_verified:
+            return "not-verified";
+        case RescueOutcome::needs_decision:
+            return "needs-decision";
+        case RescueOutcome::declined:
+            return "declined";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(RescueAction a) {
+    switch (a) {
+        case RescueAction::take_backup:
+            return "backup";
+        case RescueAction::flash_package:
+            return "flash";
+        case RescueAction::restore_backup:
+            return "restore";
+        case RescueAction::correct_imei:
+            return "imei";
+        case RescueAction::clear_ftm:
+            return "ftm-off";
+        case RescueAction::reset:
+            return "reset";
+    }
+    return "unknown";
+}
+
+nlohmann::json to_json(const RescueReport& r) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : r.steps)
+        steps.push_back({{"action", std::string(to_string(s.action))},
+                         {"description", s.description},
+                         {"source", s.source.string()},
+                         {"status", s.status}});
+    nlohmann::json j{{"outcome", std::string(to_string(r.outcome))},
+                     {"own_imei", r.own_imei},
+                     {"own_imei_source", r.own_imei_source},
+                     {"before", to_json(r.before)},
+                     {"steps", steps},
+                     {"explanation", r.explanation}};
+    if (r.after) j["after"] = to_json(*r.after);
+    if (r.verification)
+        j["verification"] = {{"cfun1_accepted", r.verification->cfun1_accepted},
+                             {"cfun1_reply", r.verification->cfun_reply},
+                             {"imei", r.verification->imei},
+                             {"imei_is_own", r.verification->imei_is_own},
+                             {"healthy", r.verification->healthy},
+                             {"ok", r.verification->ok()}};
+    return j;
+}
+
+namespace {
+
+std::string finding_ids(const Diagnosis& d) {
+    std::string out;
+    for (const auto& f : d.findings) out += (out.empty() ? "" : ", ") + f.id;
+    return out;
+}
+
+}  // namespace
+
+std::string format_text(const RescueReport& r) {
+    const Observation& o = r.before.observed;
+    std::string out = "==== rescue report ====\n";
+    out += fmt::format("device:    {} ({} {}, firmware {})\n", o.device, o.vendor, o.model,
+                       o.firmware.empty() ? "?" : o.firmware);
+    out += fmt::format("found:     {}\n", finding_ids(r.before));
+    out += fmt::format("own IMEI:  {}{}\n", r.own_imei.empty() ? "unknown" : r.own_imei,
+                       r.own_imei_source.empty() ? "" : " (from " + r.own_imei_source + ")");
+    for (const auto& s : r.steps)
+        out += fmt::format("step:      [{}] {} -> {}{}\n", to_string(s.action), s.description,
+                           s.status, s.source.empty() ? "" : "\n           " + s.source.string());
+    for (const auto& line : r.explanation) out += line + "\n";
+    if (r.verification) {
+        const auto& v = *r.verification;
+        out += fmt::format("verify:    AT+CFUN=1 -> {} ({})\n", v.cfun_reply,
+                           v.cfun1_accepted ? "accepted" : "REFUSED");
+        out += fmt::format("verify:    IMEI {} ({})\n", v.imei.empty() ? "(none)" : v.imei,
+                           v.imei_is_own ? "its own" : "NOT its own");
+        out += fmt::format("verify:    diagnose {}\n",
+                           v.healthy ? "healthy" : "NOT healthy: " + finding_ids(*r.after));
+        if (r.after && r.after->observed.cfun)
+            out += fmt::format("now:       CFUN={}\n", *r.after->observed.cfun);
+    }
+    out += fmt::format("outcome:   {}\n", to_string(r.outcome));
+    return out;
+}
+
+}  // namespace cr::workflows

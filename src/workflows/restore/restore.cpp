@@ -1,0 +1,96 @@
+#include "src/workflows/restore/restore.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "nv/imei.hpp"
+#include "nv/nv_catalog.hpp"
+#include "src/util/error.hpp"
+#include "src/workflows/restore/restore_steps.hpp"
+
+namespace cr::workflows {
+
+namespace {
+
+constexpr Millis kResetTimeout{60000};
+
+void add_traffic(DiagTraffic& total, const DiagTraffic& more) {
+    total.round_trips += more.round_trips;
+    total.bytes += more.bytes;
+}
+
+// RESET, then wait until the module is back with its DIAG port.
+void reset_and_wait(DiagLink& link, Device& device) {
+    link.diag.control(diag::ControlMode::reset);
+    device.wait_for_mode(DeviceMode::normal, kResetTimeout);
+}
+
+}  // namespace
+
+RestoreReport restore(Device& device, const nv::Calibration& backup,
+                      const RestoreOptions& options) {
+    RestoreReport report;
+    nv::RestorePlan plan;
+    {
+        std::unique_ptr<Transport> port = device.open_diag();
+        DiagLink link(*port, options.pipeline);
+        plan = prepare_restore(link, backup, options, report);
+        write_restore(link, plan, options, report);
+        if (options.reset_after) reset_and_wait(link, device);
+        add_traffic(report.traffic, link.traffic());
+    }
+    std::unique_ptr<Transport> port = device.open_diag();
+    DiagLink link(*port, options.pipeline);
+    verify_restore(link, plan, options, report);
+    add_traffic(report.traffic, link.traffic());
+    return report;
+}
+
+RestoreReport restore_over(Transport& diag, const nv::Calibration& backup,
+                           const RestoreOptions& options) {
+    RestoreReport report;
+    DiagLink link(diag, options.pipeline);
+    nv::RestorePlan plan = prepare_restore(link, backup, options, report);
+    write_restore(link, plan, options, report);
+    verify_restore(link, plan, options, report);
+    if (options.reset_after) link.diag.control(diag::ControlMode::reset);
+    report.traffic = link.traffic();
+    return report;
+}
+
+std::vector<std::string> correct_imei(Device& device, const nv::ImeiOverride& imeis,
+                                      const ProgressFn& progress) {
+    if (!imeis.imei)
+        throw UsageError("IMEI correction needs --imei (the module's own, from its label)");
+    nv::require_valid_imei(*imeis.imei);
+    if (imeis.imei2) nv::require_valid_imei(*imeis.imei2);
+    {
+        std::unique_ptr<Transport> port = device.open_diag();
+        DiagLink link(*port);
+        link.diag.control(diag::ControlMode::offline_digital);
+        std::vector<std::pair<std::uint16_t, std::string>> writes{{0, *imeis.imei}};
+        if (imeis.imei2) writes.emplace_back(1, *imeis.imei2);
+        for (const auto& [sub, imei] : writes) {
+            diag::NvResult r = link.nv.write(nv::item::ue_imei, nv::encode_imei_nv(imei), sub);
+            if (!r.ok())
+                throw ProtocolError(
+                    fmt::format("writing the IMEI (NV 550 sub {}) failed: {}", sub, r.describe()),
+                    "offline (CFUN=7); the IMEI may be unchanged",
+                    "reset the module (`cellrescue diag mode reset`) and retry");
+            report(progress, {"correct IMEI", "items", sub + 1u, writes.size(), false});
+        }
+        link.efs.sync("/");
+        reset_and_wait(link, device);
+    }
+    std::unique_ptr<Transport> port = device.open_diag();
+    DiagLink link(*port);
+    std::vector<std::string> now = read_identity(link).imeis;
+    if (now.empty() || now[0] != *imeis.imei ||
+        (imeis.imei2 && (now.size() < 2 || now[1] != *imeis.imei2)))
+        throw VerifyError("the IMEI read back after the correction is not the one written",
+                          "the module is online; its IMEI may be wrong",
+                          "run `cellrescue info` and retry the correction");
+    return now;
+}
+
+}  // namespace cr::workflows
