@@ -1,5 +1,7 @@
 #include "protocols/diag/diag_client.hpp"
 
+#include "protocols/diag/diag_match.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -13,23 +15,6 @@ namespace cr::diag {
 DiagClient::DiagClient(Transport& transport, DiagOptions options)
     : transport_(transport), options_(options) {
     options_.receive_buffer = std::max<std::size_t>(options_.receive_buffer, 16384);
-}
-
-bool DiagClient::matches(ByteView request, ByteView reply) const {
-    if (reply.empty() || request.empty()) return false;
-    if (is_error_reply(reply[0]) && reply[0] != request[0]) {
-        // Error replies echo the (possibly truncated) request: ours if the echo agrees.
-        ByteView echo = reply.subspan(1);
-        std::size_t n = std::min({echo.size(), request.size(), std::size_t{4}});
-        return std::equal(echo.begin(), echo.begin() + n, request.begin());
-    }
-    if (reply[0] != request[0]) return false;
-    if (request[0] == kSubsys) {  // 4B: subsystem id and u16 command must agree too
-        std::size_t n = std::min<std::size_t>(request.size(), 4);
-        if (reply.size() < n) return false;
-        return std::equal(request.begin() + 1, request.begin() + n, reply.begin() + 1);
-    }
-    return true;
 }
 
 // The next complete frame, or nullopt when the deadline passes. Framing problems are logged
@@ -67,9 +52,12 @@ Bytes DiagClient::await_reply(ByteView req, std::string_view name, Millis budget
     last_problem_.clear();
     Deadline deadline(budget);
     while (auto reply = next_frame(deadline)) {
-        if (!matches(req, *reply)) {
-            ++stats_.unsolicited;
-            spdlog::trace("DIAG < (skipped, unsolicited) {}", hex_view(*reply));
+        if (!reply_answers(req, *reply)) {
+            bool unsolicited = is_unsolicited_frame(*reply);
+            ++(unsolicited ? stats_.unsolicited : stats_.stale);
+            spdlog::trace("DIAG < (skipped, {}) {}",
+                          unsolicited ? "unsolicited" : "not the answer to " + std::string(name),
+                          hex_view(*reply));
             continue;
         }
         spdlog::trace("DIAG < {} {}", name, hex_view(*reply));

@@ -1,5 +1,6 @@
 // A DIAG (QCDM) client over any Transport (PROTOCOLS.md §4). Sends one HDLC-framed request and
-// returns the matching reply, skipping unsolicited log/event/message frames. Error replies
+// returns the reply that answers it, skipping unsolicited log/event/message frames and stale
+// replies (resync: a port may still carry the answer to an aborted command). Error replies
 // (13/14/15/16/18/42/47) become DiagCommandError. Protocol code: no printing, no device opening.
 #pragma once
 #include <cstdint>
@@ -91,7 +92,8 @@ struct DiagStats {
     std::uint64_t round_trips = 0;
     std::uint64_t bytes_sent = 0;      // on the wire (framed)
     std::uint64_t bytes_received = 0;  // on the wire
-    std::uint64_t unsolicited = 0;     // skipped frames
+    std::uint64_t unsolicited = 0;     // skipped log/event/message frames
+    std::uint64_t stale = 0;           // skipped replies to other (earlier) requests
 };
 
 // Read requests kept in flight by default (DiagClient::request_pipelined).
@@ -108,8 +110,9 @@ class DiagClient {
   public:
     explicit DiagClient(Transport& transport, DiagOptions options = {});
 
-    // Sends `request` (an unframed payload) and returns the matching reply payload. A reply
-    // matches when its first byte equals the request's (for 4B also subsystem id + command).
+    // Sends `request` (an unframed payload) and returns the matching reply payload: the first
+    // frame that answers it (diag_match.hpp: command, subsystem, echoed item/sequence/offset);
+    // log/event/message frames and replies an earlier request left on the line are skipped.
     // Throws DiagCommandError for an error reply echoing this request, TimeoutError when no
     // matching reply arrives in time (unsolicited frames do not extend the wait),
     // DeviceGoneError when the port closes, DecodeError for broken framing of the reply.
@@ -153,7 +156,6 @@ class DiagClient {
     Millis timeout() const { return options_.timeout; }
 
   private:
-    bool matches(ByteView request, ByteView reply) const;
     void send(ByteView request, std::string_view name, Millis budget);
     // The reply to `request` (already sent), skipping unsolicited frames; the errors of request().
     Bytes await_reply(ByteView request, std::string_view name, Millis budget);

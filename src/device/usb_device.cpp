@@ -3,28 +3,18 @@
 // (stable for one physical port) and by serial number otherwise.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "src/device/device.hpp"
 #include "src/discovery/discovery.hpp"
-#include "src/transport/serial_transport.hpp"
-#include "src/transport/stream_transport.hpp"
+#include "src/transport/port_open.hpp"
 #include "src/transport/usb_transport.hpp"
 #include "src/util/error.hpp"
 
 namespace cr {
 namespace {
-
-bool is_tty_path(const std::string& path) {
-    return path.find("/tty") != std::string::npos;
-}
-
-std::unique_ptr<Transport> open_port_path(const std::string& path) {
-    if (is_tty_path(path)) return SerialTransport::open(path);
-    return StreamTransport::open_path(path);  // /dev/mhi_*, /dev/wwan*: byte streams
-}
 
 class RealDevice : public Device {
   public:
@@ -127,15 +117,14 @@ class RealDevice : public Device {
 // A tty or char device named directly with -d that discovery does not know (e.g. a UART
 // adapter wired to a u-blox module): every port role opens that path.
 discovery::FoundDevice device_for_path(const std::string& path) {
-    if (::access(path.c_str(), F_OK) != 0)
-        throw NotFoundError(fmt::format("{} does not exist", path),
-                            "nothing is attached at that path",
-                            "run `cellrescue devices` to list the ports present now");
+    // By-id links and `sim serve` links name their device node by role only through the
+    // node's own name (mhi_DIAG, wwan0qcdm0); resolve_port_path says clearly when they dangle.
+    std::string node = resolve_port_path(path);
     discovery::FoundDevice f;
     f.kind = discovery::Kind::usb_module;
     f.name = path;
     f.product = path;
-    std::string name = path.substr(path.rfind('/') + 1);
+    std::string name = node.substr(node.rfind('/') + 1);
     std::string role = discovery::char_device_role(name);
     f.mode = role == "edl" ? DeviceMode::edl : DeviceMode::normal;
     if (!role.empty()) f.ports.push_back({role, path, -1});
@@ -143,6 +132,12 @@ discovery::FoundDevice device_for_path(const std::string& path) {
         if (role.empty()) f.ports.push_back({r, path, -1});
     if (role == "edl") f.kind = discovery::Kind::pcie;
     return f;
+}
+
+// True when two port paths name the same device node (a by-id link and its /dev/ttyUSB2).
+bool same_node(const std::string& a, const std::string& b) {
+    std::error_code ec;
+    return a == b || std::filesystem::equivalent(a, b, ec);
 }
 
 }  // namespace
@@ -154,7 +149,7 @@ std::unique_ptr<Device> open_real_device(const DeviceSpec& spec) {
     if (spec.kind == DeviceSpec::Kind::path) {
         for (const auto& d : result.devices)
             for (const auto& p : d.ports)
-                if (p.path == spec.value) return std::make_unique<RealDevice>(d);
+                if (same_node(p.path, spec.value)) return std::make_unique<RealDevice>(d);
         return std::make_unique<RealDevice>(device_for_path(spec.value));
     }
     return std::make_unique<RealDevice>(discovery::find_one(result, spec));

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <utility>
 
+#include "src/transport/port_open.hpp"
 #include "src/util/error.hpp"
 #include "src/util/hex.hpp"
 
@@ -52,42 +53,28 @@ bool wait_ready(int fd, short events, Millis timeout, const std::string& what) {
     }
 }
 
-[[noreturn]] void throw_open_error(const std::string& path, int err) {
-    if (err == ENOENT || err == ENODEV || err == ENXIO)
-        throw NotFoundError(fmt::format("{} does not exist", path),
-                            "the module is not attached on that port (or it re-enumerated)",
-                            "run `cellrescue devices` to list the ports present now");
-    if (err == EBUSY)
-        throw IoError(fmt::format("{} is busy: another program holds it exclusively", path),
-                      "the module is attached and untouched",
-                      "ModemManager often holds module ports: `sudo systemctl stop ModemManager` "
-                      "or install udev/ rules (ID_MM_DEVICE_IGNORE); check with `sudo lsof " +
-                          path + "`");
-    if (err == EACCES || err == EPERM)
-        throw IoError(fmt::format("no permission to open {}", path),
-                      "the module is attached but this user may not use the port",
-                      "install the udev rules (docs/udev.md) or add yourself to group dialout/"
-                      "plugdev (log in again afterwards)");
-    throw IoError(fmt::format("cannot open {}: {}", path, std::strerror(err)));
-}
-
 }  // namespace
 
 std::unique_ptr<SerialTransport> SerialTransport::open(const std::string& path,
                                                        const SerialOptions& options) {
     int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) throw_open_error(path, errno);
+    if (fd < 0) throw_port_open_error(path, errno);
+    return adopt(fd, path, options);
+}
+
+std::unique_ptr<SerialTransport> SerialTransport::adopt(int fd, const std::string& description,
+                                                        const SerialOptions& options) {
     if (options.exclusive) {
         // TIOCEXCL keeps other openers out (root bypasses it); flock also catches a second
         // cooperating tool (another cellrescue, minicom with locking) even when run as root.
         if (::ioctl(fd, TIOCEXCL) != 0)
-            spdlog::debug("{}: TIOCEXCL failed: {}", path, std::strerror(errno));
+            spdlog::debug("{}: TIOCEXCL failed: {}", description, std::strerror(errno));
         if (::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
             ::close(fd);
-            throw_open_error(path, EBUSY);
+            throw_port_open_error(description, EBUSY);
         }
     }
-    return std::make_unique<SerialTransport>(fd, path, options);
+    return std::make_unique<SerialTransport>(fd, description, options);
 }
 
 SerialTransport::SerialTransport(int fd, std::string description, const SerialOptions& options)

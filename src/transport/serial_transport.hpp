@@ -31,6 +31,10 @@ class SerialTransport : public Transport {
     // udev permissions), UsageError (rate the driver refuses).
     static std::unique_ptr<SerialTransport> open(const std::string& path,
                                                  const SerialOptions& options = {});
+    // Takes an fd the caller opened (O_RDWR | O_NOCTTY) on `description`, claims it like open()
+    // (options.exclusive) and configures it; closes the fd and throws on failure.
+    static std::unique_ptr<SerialTransport> adopt(int fd, const std::string& description,
+                                                  const SerialOptions& options = {});
     // Adopts an already open tty fd (tests: the slave of openpty) and configures it.
     SerialTransport(int fd, std::string description, const SerialOptions& options = {});
     ~SerialTransport() override;

@@ -223,7 +223,8 @@ TEST(Decoders, ReadAndGetRejectLyingLengths) {
 
 TEST(Efs2Client, ProbesTheAlternateSubsystem) {
     ScriptedTransport t;
-    Bytes hello_req = ByteWriter().u8(0x4b).u8(0x13).u16(0).zeros(40).take();
+    // BAD_CMD echoing the HELLO as sent (error replies echo the request verbatim).
+    Bytes hello_req = ByteWriter().u8(0x4b).u8(0x13).u16(0).u32(0x100000).u32(0x100000).take();
     t.replies.push_back(
         hdlc_encode(cat(from_hex("13"), Bytes(hello_req.begin(), hello_req.begin() + 8))));
     Bytes ok = ByteWriter().u8(0x4b).u8(0x3e).u16(0).zeros(40).take();
