@@ -36,9 +36,13 @@ enum Command : std::uint8_t {
     kBadSecMode = 0x47,
     kSubsys = 0x4B,
     kFeatureQuery = 0x51,
-    kEvent = 0x60,   // unsolicited event report
+    kEvent = 0x60,  // unsolicited event report; as a request: EVENT_REPORT on/off
+    kLogConfig = 0x73,
     kExtMsg = 0x79,  // unsolicited extended message
     kExtBuildId = 0x7C,
+    kExtMsgConfig = 0x7D,
+    kEventMaskGet = 0x81,
+    kEventMaskSet = 0x82,
 };
 
 // True for the error reply codes 13/14/15/16/18/42/47.

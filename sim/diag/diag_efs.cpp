@@ -45,22 +45,21 @@ Bytes DiagTarget::efs(ByteView req) {
     Bytes body;
     try {
         switch (cmd) {
-            case efs::kHello: {
-                files_.clear();
-                dirs_.clear();
-                auto params = r.bytes(40);
-                body.assign(params.begin(), params.end());
+            case efs::kHello:
+                if (r.remaining() != 40) return diag_error_reply(kBadLen, req);
+                body = efs_hello(r);
                 break;
-            }
             case efs::kQuery:
                 body = ByteWriter().i32(128).i32(1024).i32(4).i32(16 << 20).i32(1024).i32(4).take();
                 break;
             case efs::kOpen:
             case efs::kClose:
             case efs::kRead:
-            case efs::kWrite:
             case efs::kFstat:
                 body = efs_file_op(cmd, r);
+                break;
+            case efs::kWrite:
+                body = efs_write(r);
                 break;
             case efs::kOpendir:
             case efs::kReaddir:
@@ -91,13 +90,30 @@ Bytes DiagTarget::efs(ByteView req) {
     return header;
 }
 
+// The reply carries the target's own parameters; the host's request then narrows the windows
+// and sets the version for later HELLOs, as real EFS2 diag handlers do. Closes every handle.
+Bytes DiagTarget::efs_hello(ByteReader& r) {
+    files_.clear();
+    dirs_.clear();
+    ByteWriter w;
+    for (std::uint32_t win : hello_.windows) w.u32(win);
+    w.u32(hello_.version).u32(hello_.min_version).u32(hello_.max_version).u32(hello_.features);
+    for (auto& win : hello_.windows) win = std::min(win, r.u32());
+    hello_.version = r.u32();
+    hello_.min_version = r.u32();
+    hello_.max_version = r.u32();
+    hello_.features &= r.u32();
+    return w.take();
+}
+
 Bytes DiagTarget::efs_file_op(std::uint16_t cmd, ByteReader& r) {
     ByteWriter w;
+    const EfsTree& tree = efs_now().tree();
     if (cmd == efs::kOpen) {
         std::int32_t oflag = r.i32();
         std::int32_t mode = r.i32();
         std::string path = read_path(r);
-        const EfsNode* n = path.empty() ? nullptr : tree_.find(path);
+        const EfsNode* n = path.empty() ? nullptr : tree.find(path);
         bool writable = (oflag & 3) != 0;
         std::int32_t err = 0;
         if (path.empty())
@@ -113,11 +129,16 @@ Bytes DiagTarget::efs_file_op(std::uint16_t cmd, ByteReader& r) {
             auto type = (oflag & efs::O_ITEMFILE_) ? EfsNode::Type::item
                         : n                        ? n->type
                                                    : EfsNode::Type::file;
-            if (!account_write(0) ||
-                !tree_.put_file(path, empty, type, (oflag & efs::O_AUTODIR_) != 0, clock_now()))
+            std::optional<std::uint32_t> new_mode;
+            if (!n) new_mode = static_cast<std::uint32_t>(mode & 07777);
+            auto result = account_write(0) ? efs_now().put_file(path, empty, type,
+                                                                (oflag & efs::O_AUTODIR_) != 0,
+                                                                clock_now(), new_mode)
+                                           : SharedEfs::Result::full;
+            if (result == SharedEfs::Result::full)
+                err = efs::kEnospc;
+            else if (result == SharedEfs::Result::refused)
                 err = efs::kEnoent;
-            else if (EfsNode* created = tree_.find(path); created && !n)
-                created->mode = static_cast<std::uint32_t>(mode & 07777);
         } else if (!n) {
             err = efs::kEnoent;
         }
@@ -128,7 +149,7 @@ Bytes DiagTarget::efs_file_op(std::uint16_t cmd, ByteReader& r) {
     }
     std::int32_t fd = r.i32();
     auto it = files_.find(fd);
-    const EfsNode* n = it == files_.end() ? nullptr : tree_.find(it->second.path);
+    const EfsNode* n = it == files_.end() ? nullptr : tree.find(it->second.path);
     if (cmd == efs::kClose) {
         if (it == files_.end()) return w.i32(efs::kEbadf).take();
         files_.erase(it);
@@ -155,29 +176,35 @@ Bytes DiagTarget::efs_file_op(std::uint16_t cmd, ByteReader& r) {
         w.i32(static_cast<std::int32_t>(len)).i32(0);
         return w.bytes(ByteView(n->data).subspan(offset < n->data.size() ? offset : 0, len)).take();
     }
-    // WRITE
+    return {};  // not reached: efs() dispatches WRITE to efs_write
+}
+
+Bytes DiagTarget::efs_write(ByteReader& r) {
+    ByteWriter w;
+    std::int32_t fd = r.i32();
     std::uint32_t offset = r.u32();
     ByteView data = r.rest();
     w.i32(fd).u32(offset);
+    auto it = files_.find(fd);
+    const EfsNode* n = it == files_.end() ? nullptr : efs_now().tree().find(it->second.path);
     if (!n || !it->second.writable) return w.i32(-1).i32(efs::kEbadf).take();
     if (offset > (16u << 20)) return w.i32(-1).i32(efs::kEfbig).take();
-    if (!account_write(data.size())) return w.i32(-1).i32(efs::kEnospc).take();
-    EfsNode* node = tree_.find(it->second.path);
-    if (node->data.size() < offset + data.size()) node->data.resize(offset + data.size(), 0);
-    std::copy(data.begin(), data.end(), node->data.begin() + offset);
-    node->mtime = clock_now();
+    if (!account_write(data.size()) ||
+        efs_now().write(it->second.path, offset, data, clock_now()) != SharedEfs::Result::ok)
+        return w.i32(-1).i32(efs::kEnospc).take();
     return w.i32(static_cast<std::int32_t>(data.size())).i32(0).take();
 }
 
 Bytes DiagTarget::efs_dir_op(std::uint16_t cmd, ByteReader& r) {
     ByteWriter w;
+    const EfsTree& tree = efs_now().tree();
     if (cmd == efs::kOpendir) {
         std::string path = read_path(r);
-        const EfsNode* n = path.empty() ? nullptr : tree_.find(path);
+        const EfsNode* n = path.empty() ? nullptr : tree.find(path);
         if (!n) return w.u32(0).i32(efs::kEnoent).take();
         if (n->type != EfsNode::Type::dir) return w.u32(0).i32(efs::kEnotdir).take();
         std::uint32_t dirp = next_dir_++;
-        dirs_[dirp] = {tree_.children(path), path};
+        dirs_[dirp] = {tree.children(path), path};
         return w.u32(dirp).i32(0).take();
     }
     std::uint32_t dirp = r.u32();
@@ -195,7 +222,7 @@ Bytes DiagTarget::efs_dir_op(std::uint16_t cmd, ByteReader& r) {
     for (std::size_t i = seq >= 1 ? static_cast<std::size_t>(seq - 1) : names.size();
          i < names.size(); ++i) {
         std::string full = (it->second.path == "/" ? "" : it->second.path) + "/" + names[i];
-        const EfsNode* n = tree_.find(full);
+        const EfsNode* n = tree.find(full);
         if (!n) break;  // removed since OPENDIR: the listing stops short, like a real target
         std::int32_t type = n->type == EfsNode::Type::dir ? 1 : 0;
         return w.i32(0)
@@ -213,6 +240,7 @@ Bytes DiagTarget::efs_dir_op(std::uint16_t cmd, ByteReader& r) {
 
 Bytes DiagTarget::efs_item_op(std::uint16_t cmd, ByteReader& r) {
     ByteWriter w;
+    const EfsTree& tree = efs_now().tree();
     if (cmd == efs::kPut) {
         std::uint32_t len = r.u32();
         std::int32_t flags = r.i32();
@@ -222,14 +250,15 @@ Bytes DiagTarget::efs_item_op(std::uint16_t cmd, ByteReader& r) {
         std::string path = read_path(r);
         w.u16(seq);
         if (path.empty()) return w.i32(efs::kEinval).take();
-        const EfsNode* n = tree_.find(path);
+        const EfsNode* n = tree.find(path);
         if (n && n->type == EfsNode::Type::dir) return w.i32(efs::kEisdir).take();
         if (!n && !(flags & efs::O_CREAT_)) return w.i32(efs::kEnoent).take();
         if (len > efs::kMaxGet) return w.i32(efs::kEfbig).take();
         if (!account_write(len)) return w.i32(efs::kEnospc).take();
-        if (!tree_.put_file(path, data, EfsNode::Type::item, (flags & efs::O_AUTODIR_) != 0,
-                            clock_now()))
-            return w.i32(efs::kEnoent).take();
+        auto result = efs_now().put_file(path, data, EfsNode::Type::item,
+                                         (flags & efs::O_AUTODIR_) != 0, clock_now());
+        if (result == SharedEfs::Result::full) return w.i32(efs::kEnospc).take();
+        if (result == SharedEfs::Result::refused) return w.i32(efs::kEnoent).take();
         return w.i32(0).take();
     }
     if (cmd == efs::kGet) {
@@ -237,7 +266,7 @@ Bytes DiagTarget::efs_item_op(std::uint16_t cmd, ByteReader& r) {
         r.u32();  // path length (we trust the NUL)
         std::uint16_t seq = r.u16();
         std::string path = read_path(r);
-        const EfsNode* n = path.empty() ? nullptr : tree_.find(path);
+        const EfsNode* n = path.empty() ? nullptr : tree.find(path);
         auto fail = [&](std::int32_t err) { return w.i32(-1).i32(err).u16(seq).take(); };
         if (!n) return fail(efs::kEnoent);
         if (n->type == EfsNode::Type::dir) return fail(efs::kEisdir);
@@ -251,9 +280,7 @@ Bytes DiagTarget::efs_item_op(std::uint16_t cmd, ByteReader& r) {
     std::uint16_t seq = r.u16();
     if (cmd == efs::kSyncNoWait) {
         (void)r.cstring();
-        write_back();
-        unsynced_ = 0;
-        stored_bytes_ = tree_.total_bytes() + tree_.nodes().size() * 64;  // compacted
+        unsynced_ = 0;  // the journal is already in the partition: a sync only resets the budget
         return w.u16(seq).u32(++sync_token_).i32(0).take();
     }
     std::uint32_t token = r.u32();
@@ -263,9 +290,10 @@ Bytes DiagTarget::efs_item_op(std::uint16_t cmd, ByteReader& r) {
 
 Bytes DiagTarget::efs_path_op(std::uint16_t cmd, ByteReader& r) {
     ByteWriter w;
+    const EfsTree& tree = efs_now().tree();
     std::int16_t mode = cmd == efs::kMkdir ? r.i16() : 0;
     std::string path = read_path(r);
-    const EfsNode* n = path.empty() ? nullptr : tree_.find(path);
+    const EfsNode* n = path.empty() ? nullptr : tree.find(path);
     switch (cmd) {
         case efs::kStat:
         case efs::kLstat:
@@ -278,15 +306,20 @@ Bytes DiagTarget::efs_path_op(std::uint16_t cmd, ByteReader& r) {
                 .u32(n->mtime)
                 .u32(n->mtime)
                 .take();
-        case efs::kMkdir:
+        case efs::kMkdir: {
             if (path.empty()) return w.i32(efs::kEinval).take();
             if (n) return w.i32(efs::kEexist).take();
-            if (!account_write(0) || !tree_.make_dir(path, static_cast<std::uint32_t>(mode & 0777)))
-                return w.i32(efs::kEnoent).take();
+            if (!account_write(0)) return w.i32(efs::kEnospc).take();
+            auto result =
+                efs_now().make_dir(path, static_cast<std::uint32_t>(mode & 0777), clock_now());
+            if (result == SharedEfs::Result::full) return w.i32(efs::kEnospc).take();
+            if (result == SharedEfs::Result::refused) return w.i32(efs::kEnoent).take();
             return w.i32(0).take();
+        }
         case efs::kUnlink:
         case efs::kRmdir: {
-            int err = tree_.remove(path, cmd == efs::kRmdir);
+            if (path.empty()) return w.i32(efs::kEnoent).take();
+            int err = efs_now().remove(path, cmd == efs::kRmdir, clock_now());
             if (err == 0) account_write(0);
             return w.i32(err).take();
         }

@@ -1,5 +1,6 @@
-// The virtual module's DIAG port: HDLC frames in, DiagTarget replies out, with unsolicited
-// log/event/message frames now and then (deterministically), as a running modem sends them.
+// The virtual module's DIAG port: HDLC frames in, DiagTarget replies out. Once the host has
+// turned on logs, events or messages (diag_masks.hpp), unsolicited frames of those kinds come
+// now and then (deterministically), as a running modem sends them; before that, none.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -16,21 +17,23 @@ namespace {
 constexpr Millis kPoll{100};
 constexpr Millis kWriteTimeout{5000};
 
-// Every 5th reply is preceded by one unsolicited frame: a log, an event or a message.
-Bytes unsolicited_frame(std::uint64_t n) {
-    ByteWriter w;
-    switch (n % 3) {
-        case 0:
+// Every 5th reply is preceded by one unsolicited frame of a kind the host turned on (rotating
+// over log, event, message); nothing when none is on.
+Bytes unsolicited_frame(std::uint64_t n, const DiagMasks& masks) {
+    const bool on[3] = {masks.logs, masks.events, masks.messages};
+    for (std::uint64_t k = 0; k < 3; ++k) {
+        std::uint64_t kind = (n + k) % 3;
+        if (!on[kind]) continue;
+        ByteWriter w;
+        if (kind == 0)
             w.u8(0x10).u8(0).u16(16).u16(16).u16(0x1375).u64(n).u32(0xCAFE);
-            break;
-        case 1:
+        else if (kind == 1)
             w.u8(0x60).u16(6).u16(0x01F2).u32(static_cast<std::uint32_t>(n));
-            break;
-        default:
+        else
             w.u8(0x79).u8(0).u8(0).u8(0).u64(n).cstring("modem: rrc idle");
-            break;
+        return diag::hdlc_encode(w.view());
     }
-    return diag::hdlc_encode(w.view());
+    return {};
 }
 
 }  // namespace
@@ -54,15 +57,13 @@ void serve_diag(VirtualModule& module, Transport& port, std::stop_token stop) {
             spdlog::trace("virtual DIAG < {}", hex_view(ev.payload));
             DiagTarget::Reply reply = target.handle(ev.payload);
             Bytes out;
-            if (++replies % 5 == 0) out = unsolicited_frame(replies);
+            if (++replies % 5 == 0) out = unsolicited_frame(replies, target.masks());
             Bytes framed = diag::hdlc_encode(reply.payload);
             out.insert(out.end(), framed.begin(), framed.end());
             spdlog::trace("virtual DIAG > {}", hex_view(reply.payload));
             port.write(out, kWriteTimeout);
-            if (reply.after == DiagTarget::After::close_port) {
-                target.write_back();
+            if (reply.after == DiagTarget::After::close_port)
                 return;  // the module reboots: the port goes away
-            }
         }
     }
 }

@@ -1,4 +1,4 @@
-// DIAG command dispatch of the virtual module: identity, NV, SPC, CONTROL, EDL switch.
+// DIAG command dispatch of the virtual module: identity, masks, NV, SPC, CONTROL, EDL switch.
 #include "sim/diag/diag_target.hpp"
 
 #include <fmt/format.h>
@@ -9,6 +9,7 @@
 
 #include "protocols/diag/diag_client.hpp"
 #include "protocols/diag/efs2_client.hpp"
+#include "sim/diag/nv_item_rules.hpp"
 
 namespace cr::sim {
 namespace {
@@ -16,44 +17,6 @@ namespace {
 using namespace cr::diag;
 
 constexpr std::size_t kErrorEchoMax = 16;
-
-// Items that need the SPC first (NV_SEC_CODE_I holds the SPC itself) and items that are
-// write-only on these firmwares (answer BAD_PARM to reads).
-bool spc_protected(std::uint16_t item) {
-    return item == 85;
-}
-bool unreadable(std::uint16_t item) {
-    return item == 71 || item == 74;
-}
-
-// The stored size of items this firmware defines (EFS keeps /nvm/num/<id> at the item's size,
-// not the 128-byte DIAG buffer); unknown items keep the written length without zero padding.
-std::size_t nv_item_size(std::uint16_t item) {
-    switch (item) {
-        case 0:
-            return 4;
-        case 10:
-            return 1;
-        case 85:
-            return 6;
-        case 441:
-        case 946:
-        case 2954:
-        case 6828:
-            return 8;
-        case 453:
-            return 1;
-        case 550:
-            return 9;
-        case 569:
-        case 571:
-            return 4;
-        case 5153:
-            return 1;
-        default:
-            return item >= 2497 && item <= 2500 ? 128 : 0;
-    }
-}
 
 std::uint32_t mobile_model_id(const ModelSpec& m) {
     return m.vendor == Vendor::ublox ? 4680 : (m.storage == StorageKind::ufs ? 24655 : 2318);
@@ -65,20 +28,19 @@ Bytes fixed(std::string_view s, std::size_t n) {
     return b;
 }
 
-// VERNO, EXT_BUILD_ID and ESN replies from the module's identity.
-Bytes identity(std::uint8_t cmd, const ModelSpec& model, const ModuleState& state) {
-    ByteWriter w;
-    if (cmd == kEsn) return w.u8(kEsn).u32(state.serial).take();
-    if (cmd == kExtBuildId) {
-        w.u8(kExtBuildId).u8(2).u16(0).u32(model.msm_hw_id);
-        w.u32(mobile_model_id(model)).cstring(state.firmware).cstring(model.product);
-        return w.take();
+// Clears an access pointer when the request it belongs to ends.
+class ScopedAccess {
+  public:
+    ScopedAccess(SharedEfs::Access*& slot, SharedEfs::Access& access) : slot_(slot) {
+        slot_ = &access;
     }
-    w.u8(kVerno).bytes(fixed("Mar 14 2024", 11)).bytes(fixed("10:21:07", 8));
-    w.bytes(fixed("Mar 14 2024", 11)).bytes(fixed("10:21:07", 8));
-    w.bytes(fixed(state.firmware, 8)).u8(0).u8(6).u8(0xFF).u16(0x0100).u8(8).u8(1).u8(0);
-    return w.take();
-}
+    ~ScopedAccess() { slot_ = nullptr; }
+    ScopedAccess(const ScopedAccess&) = delete;
+    ScopedAccess& operator=(const ScopedAccess&) = delete;
+
+  private:
+    SharedEfs::Access*& slot_;
+};
 
 }  // namespace
 
@@ -93,23 +55,8 @@ DiagTarget::DiagTarget(VirtualModule& module)
       // u-blox SARA-R4 firmware serves EFS2 on the alternate subsystem only (exercises probing)
       efs_subsys_(module.model().vendor == Vendor::ublox ? efs::kSubsysAlternate
                                                          : efs::kSubsysPrimary),
-      tree_(load_efs(module)),
-      capacity_(efs_capacity(module)),
-      stored_bytes_(tree_.total_bytes() + tree_.nodes().size() * 64) {}
-
-DiagTarget::~DiagTarget() {
-    try {
-        write_back();
-    } catch (const std::exception& e) {
-        spdlog::warn("virtual DIAG: could not persist the EFS: {}", e.what());
-    }
-}
-
-void DiagTarget::write_back() {
-    if (!dirty_) return;
-    store_efs(module_, tree_);
-    dirty_ = false;
-}
+      shared_(module),
+      masks_(diag_runtime(module.state()).masks) {}
 
 void DiagTarget::update_runtime(const std::function<void(DiagRuntime&)>& change) {
     module_.update([&](ModuleState& s) {
@@ -125,10 +72,7 @@ std::uint32_t DiagTarget::clock_now() {
 
 bool DiagTarget::account_write(std::uint64_t bytes) {
     if (unsynced_ + bytes > kUnsyncedWriteLimit) return false;
-    if (stored_bytes_ + bytes > capacity_) return false;
     unsynced_ += bytes;
-    stored_bytes_ += bytes + 64;  // an estimate of the image growth (data + entry header)
-    dirty_ = true;
     if (!marked_pending_) {
         update_runtime([](DiagRuntime& r) { r.pending_reset = true; });
         marked_pending_ = true;
@@ -137,12 +81,25 @@ bool DiagTarget::account_write(std::uint64_t bytes) {
 }
 
 DiagTarget::Reply DiagTarget::handle(ByteView req) {
+    SharedEfs::Access access = shared_.access();  // one request at a time across sessions
+    ScopedAccess scope(access_, access);
+    return dispatch(req);
+}
+
+DiagTarget::Reply DiagTarget::dispatch(ByteView req) {
     if (req.empty()) return {diag_error_reply(kBadLen, req)};
+    DiagMasks before = masks_.masks();
+    if (auto reply = masks_.handle(req)) {
+        if (!(masks_.masks() == before))
+            update_runtime([&](DiagRuntime& r) { r.masks = masks_.masks(); });
+        return {std::move(*reply)};
+    }
     switch (req[0]) {
         case kVerno:
         case kExtBuildId:
         case kEsn:
-            return {identity(req[0], module_.model(), module_.state())};
+            if (req.size() != 1) return {diag_error_reply(kBadLen, req)};
+            return {identity(req[0])};
         case kStatus:
             return {ByteWriter().u8(kStatus).zeros(32).take()};
         case kFeatureQuery: {
@@ -169,12 +126,34 @@ DiagTarget::Reply DiagTarget::handle(ByteView req) {
     }
 }
 
+// VERNO, EXT_BUILD_ID and ESN replies from the module's identity. The ESN is NV 0 when the EFS
+// holds one (a restore may have written it), else the unit's factory ESN.
+Bytes DiagTarget::identity(std::uint8_t cmd) {
+    const ModelSpec& model = module_.model();
+    const ModuleState state = module_.state();
+    ByteWriter w;
+    if (cmd == kEsn) {
+        std::uint32_t esn = state.serial;
+        if (const EfsNode* nv0 = efs_now().tree().find("/nvm/num/0"); nv0 && nv0->data.size() >= 4)
+            esn = load_le32(nv0->data.data());
+        return w.u8(kEsn).u32(esn).take();
+    }
+    if (cmd == kExtBuildId) {
+        w.u8(kExtBuildId).u8(2).u16(0).u32(model.msm_hw_id);
+        w.u32(mobile_model_id(model)).cstring(state.firmware).cstring(model.product);
+        return w.take();
+    }
+    w.u8(kVerno).bytes(fixed("Mar 14 2024", 11)).bytes(fixed("10:21:07", 8));
+    w.bytes(fixed("Mar 14 2024", 11)).bytes(fixed("10:21:07", 8));
+    w.bytes(fixed(state.firmware, 8)).u8(0).u8(6).u8(0xFF).u16(0x0100).u8(8).u8(1).u8(0);
+    return w.take();
+}
+
 DiagTarget::Reply DiagTarget::handle_subsys(ByteView req) {
     if (req.size() < 4) return {diag_error_reply(kBadLen, req)};
     std::uint8_t ss = req[1];
     std::uint16_t code = req[2] | (req[3] << 8);
     if (ss == 0x65 && code == 0x0001) {  // EDL switch: echo, then reboot into EDL
-        write_back();
         module_.update([](ModuleState& s) {
             s.mode = Mode::edl;
             s.firehose_running = false;
@@ -193,9 +172,9 @@ Bytes DiagTarget::nv_read_write(ByteView req, bool ext) {
     std::uint16_t item = req[ext ? 4 : 1] | (req[ext ? 5 : 2] << 8);
     std::uint16_t sub = ext ? (req[6] | (req[7] << 8)) : 0;
     if (sub > 2) return diag_error_reply(kBadParm, req);
-    if (spc_protected(item) && !diag_runtime(module_.state()).spc_unlocked)
+    if (nv_spc_protected(item) && !diag_runtime(module_.state()).spc_unlocked)
         return diag_error_reply(kBadSpcMode, req);
-    if (!write && unreadable(item)) return diag_error_reply(kBadParm, req);
+    if (!write && nv_write_only(item)) return diag_error_reply(kBadParm, req);
     Bytes reply(req.begin(), req.end());
     auto set_status = [&](std::uint16_t st) {
         reply[reply.size() - 2] = st & 0xFF;
@@ -203,33 +182,30 @@ Bytes DiagTarget::nv_read_write(ByteView req, bool ext) {
     };
     std::string path = nv_item_path(item, sub);
     std::uint8_t* data = reply.data() + header;
+    const EfsNode* old = efs_now().tree().find(path);
     if (write) {
         ByteView value(req.data() + header, 128);
-        // Stored at the item's natural size: trailing zero padding is not part of the item.
+        // Stored at the item's own size: trailing zero padding is not part of the item.
         std::size_t len = nv_item_size(item);
         if (len == 0) {
             len = 128;
             while (len > 1 && value[len - 1] == 0) --len;
-            if (const EfsNode* old = tree_.find(path); old && old->data.size() <= 128)
-                len = std::max(len, old->data.size());
+            if (old && old->data.size() <= 128) len = std::max(len, old->data.size());
         }
         if (!account_write(128)) {
             set_status(3);  // FULL: EFS needs a sync
-        } else if (!tree_.put_file(path, value.first(len), EfsNode::Type::item, true,
-                                   clock_now())) {
-            set_status(4);
-        } else {
-            set_status(0);
+            return reply;
         }
+        auto r = efs_now().put_file(path, value.first(len), EfsNode::Type::item, true, clock_now());
+        set_status(r == SharedEfs::Result::ok ? 0 : r == SharedEfs::Result::full ? 3 : 4);
         return reply;
     }
     std::fill(data, data + 128, 0);
-    const EfsNode* node = tree_.find(path);
-    if (!node || node->type == EfsNode::Type::dir) {
+    if (!old || old->type == EfsNode::Type::dir) {
         set_status(5);  // NOTACTIVE
         return reply;
     }
-    std::copy_n(node->data.begin(), std::min<std::size_t>(128, node->data.size()), data);
+    std::copy_n(old->data.begin(), std::min<std::size_t>(128, old->data.size()), data);
     set_status(0);
     return reply;
 }
@@ -238,7 +214,7 @@ Bytes DiagTarget::spc(ByteView req) {
     if (req.size() != 7) return diag_error_reply(kBadLen, req);
     std::string code(as_chars(req.subspan(1)));
     DiagRuntime r = diag_runtime(module_.state());
-    const EfsNode* stored = tree_.find("/nvm/num/85");
+    const EfsNode* stored = efs_now().tree().find("/nvm/num/85");
     std::string want = stored ? std::string(as_chars(stored->data)).substr(0, 6) : "000000";
     bool ok = r.spc_failures < kSpcLockoutAttempts && code == want;
     update_runtime([&](DiagRuntime& rt) {
@@ -262,7 +238,6 @@ DiagTarget::Reply DiagTarget::control(ByteView req) {
             return {echo};
         case 2:
         case 6:
-            write_back();
             update_runtime([](DiagRuntime& r) { r = DiagRuntime{}; });  // a reboot clears all
             return {echo, After::close_port};
         case 4:

@@ -60,17 +60,19 @@ void numbered_items(EfsTree& t, const ModuleState& s, Rng& rng) {
     item(t, "/nvm/num/441", le(0x4000000000000ull | 0x3FFFFFFF, 8));  // band pref
     item(t, "/nvm/num/946", le(0x2000000ull, 8));
     item(t, "/nvm/num/2954", le(0x3C00000ull, 8));
-    item(t, "/nvm/num/10", Bytes{0x04});  // preferred mode
+    item(t, "/nvm/num/10", Bytes{0x00, 0x3A});  // preferred mode: two bytes on these firmwares
+    // MEID (NV_MEID_I): 14 hex digits in a qword, unique per unit like the ESN.
+    item(t, "/nvm/num/1943", le(0xA1000000000000ull | (s.serial & 0xFFFFFFFFFFull), 8));
     // The rest of a real unit's numbered items: RF/power tables, factory flags.
     std::uint16_t ids[] = {2,    3,    4,    5,    6,    7,    8,    9,    11,   12,   13,   14,
                            15,   16,   17,   33,   37,   40,   42,   43,   44,   45,   46,   71,
                            74,   178,  179,  181,  182,  209,  256,  296,  297,  298,  299,  300,
                            301,  418,  422,  423,  424,  425,  426,  427,  428,  429,  430,  431,
                            432,  562,  850,  855,  882,  888,  895,  905,  906,  910,  1015, 1016,
-                           1017, 1018, 1031, 1192, 1877, 1878, 1896, 1897, 1943, 3461, 3532, 3628,
-                           3649, 4102, 4118, 4204, 4398, 4399, 4526, 4527, 4528, 4529, 4964, 5090,
-                           5280, 5281, 5282, 5283, 5284, 6248, 6249, 6250, 6251, 6252, 6253, 6254,
-                           6255, 6256, 6792, 6850, 6851, 6853, 6873, 6876, 6907, 6910, 7166};
+                           1017, 1018, 1031, 1192, 1877, 1878, 1896, 1897, 3461, 3532, 3628, 3649,
+                           4102, 4118, 4204, 4398, 4399, 4526, 4527, 4528, 4529, 4964, 5090, 5280,
+                           5281, 5282, 5283, 5284, 6248, 6249, 6250, 6251, 6252, 6253, 6254, 6255,
+                           6256, 6792, 6850, 6851, 6853, 6873, 6876, 6907, 6910, 7166};
     for (std::uint16_t id : ids) {
         Bytes v = rng.bytes(1 + rng.below(127));
         v.back() |= 0x01;  // unknown sizes are the written length: no trailing zero padding
@@ -136,7 +138,7 @@ EfsTree factory_efs_tree(const VirtualModule& module, const ModuleState& state) 
     for (int i = 0; i < 8; ++i) s = (s << 8) | seed[i];
     Rng rng(s);
     EfsTree t = EfsTree::skeleton();
-    t.make_dir("/nv/item_files/rfnv");
+    t.make_dir("/nv/item_files/rfnv", 0755, false, kFactoryTime);
     numbered_items(t, state, rng);
     rf_calibration(t, rng);
     provisioning(t, rng);

@@ -3,9 +3,12 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <fcntl.h>
+#include <unistd.h>
 
-#include "src/util/atomic_file.hpp"
+#include <cerrno>
+#include <cstring>
+
 #include "src/util/error.hpp"
 
 namespace cr::sim {
@@ -27,20 +30,6 @@ const PartitionSpec& efs2_partition(const VirtualModule& module) {
     return *p;
 }
 
-Bytes read_backing(VirtualModule& module, std::uint64_t offset, std::size_t length) {
-    Bytes out(length, 0);
-    if (has_flash(module)) {
-        const PartitionSpec& p = efs2_partition(module);
-        module.storage().read_bytes(p.start_sector * module.model().sector_size + offset, out);
-        return out;
-    }
-    std::ifstream in(file_backing(module), std::ios::binary);
-    if (!in) return out;  // never written: reads as erased
-    in.seekg(static_cast<std::streamoff>(offset));
-    in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(length));
-    return out;
-}
-
 }  // namespace
 
 std::string nv_item_path(std::uint16_t item, std::uint16_t sub) {
@@ -53,26 +42,68 @@ std::uint64_t efs_capacity(VirtualModule& module) {
     return efs2_partition(module).num_sectors * module.model().sector_size;
 }
 
-EfsTree load_efs(VirtualModule& module) {
-    Bytes header = read_backing(module, 0, kEfsImageHeaderSize);
-    auto size = efs_image_payload_size(header);
-    if (!size || *size > efs_capacity(module) - kEfsImageHeaderSize) return EfsTree::skeleton();
-    Bytes image = read_backing(module, 0, kEfsImageHeaderSize + *size);
-    if (auto tree = EfsTree::deserialize(image)) return std::move(*tree);
-    return EfsTree::skeleton();  // damaged image: the modem reformats
-}
-
-void store_efs(VirtualModule& module, const EfsTree& tree) {
-    Bytes image = tree.serialize();
-    if (image.size() > efs_capacity(module))
-        throw IoError(fmt::format("the EFS image ({} bytes) does not fit the efs2 partition ({})",
-                                  image.size(), efs_capacity(module)));
+Bytes read_efs_bytes(VirtualModule& module, std::uint64_t offset, std::size_t length) {
+    if (offset > efs_capacity(module) || length > efs_capacity(module) - offset)
+        throw UsageError(fmt::format("virtual EFS access at {} (+{}) is past the efs2 partition",
+                                     offset, length));
+    Bytes out(length, 0);
     if (has_flash(module)) {
         const PartitionSpec& p = efs2_partition(module);
-        module.storage().write_bytes(p.start_sector * module.model().sector_size, image);
+        module.storage().read_bytes(p.start_sector * module.model().sector_size + offset, out);
+        return out;
+    }
+    int fd = ::open(file_backing(module).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;  // never written: reads as erased
+    std::size_t done = 0;
+    while (done < length) {
+        ssize_t n =
+            ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // past the end of what was written: zeros
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    return out;
+}
+
+void write_efs_bytes(VirtualModule& module, std::uint64_t offset, ByteView data) {
+    if (offset > efs_capacity(module) || data.size() > efs_capacity(module) - offset)
+        throw UsageError(fmt::format("virtual EFS write at {} (+{}) is past the efs2 partition",
+                                     offset, data.size()));
+    if (has_flash(module)) {
+        const PartitionSpec& p = efs2_partition(module);
+        module.storage().write_bytes(p.start_sector * module.model().sector_size + offset, data);
+        return;
+    }
+    int fd = ::open(file_backing(module).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw IoError(
+            fmt::format("cannot open {}: {}", file_backing(module).string(), std::strerror(errno)));
+    std::size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n =
+            ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int err = errno;
+            ::close(fd);
+            throw IoError(fmt::format("cannot write {}: {}", file_backing(module).string(),
+                                      std::strerror(err)));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+}
+
+void sync_efs_bytes(VirtualModule& module) {
+    if (has_flash(module)) {
         module.storage().sync();
-    } else {
-        write_file_atomically(file_backing(module), image);
+        return;
+    }
+    int fd = ::open(file_backing(module).c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fdatasync(fd);
+        ::close(fd);
     }
 }
 
@@ -97,7 +128,7 @@ EfsHealth efs_health(const EfsTree& tree) {
 }
 
 EfsHealth efs_health(VirtualModule& module) {
-    Bytes header = read_backing(module, 0, kEfsImageHeaderSize);
+    Bytes header = read_efs_bytes(module, 0, kEfsImageHeaderSize);
     EfsHealth h = efs_health(load_efs(module));
     h.formatted = efs_image_payload_size(header).has_value() && h.files > 0;
     return h;
@@ -111,14 +142,17 @@ DiagRuntime diag_runtime(const ModuleState& state) {
     r.pending_reset = d.value("pending_reset", false);
     r.spc_unlocked = d.value("spc_unlocked", false);
     r.spc_failures = d.value("spc_failures", 0);
+    r.masks.logs = d.value("log_mask", false);
+    r.masks.events = d.value("event_report", false);
+    r.masks.messages = d.value("msg_mask", false);
     return r;
 }
 
 void set_diag_runtime(ModuleState& state, const DiagRuntime& r) {
-    state.extra["diag"] = {{"offline", r.offline},
-                           {"pending_reset", r.pending_reset},
-                           {"spc_unlocked", r.spc_unlocked},
-                           {"spc_failures", r.spc_failures}};
+    state.extra["diag"] = {{"offline", r.offline},           {"pending_reset", r.pending_reset},
+                           {"spc_unlocked", r.spc_unlocked}, {"spc_failures", r.spc_failures},
+                           {"log_mask", r.masks.logs},       {"event_report", r.masks.events},
+                           {"msg_mask", r.masks.messages}};
 }
 
 int derived_cfun(VirtualModule& module) {

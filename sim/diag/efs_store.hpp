@@ -1,12 +1,14 @@
 // The virtual module's EFS2 file system, persisted inside its efs2 partition, so that erasing
 // efs2 over Firehose leaves the skeleton EFS over DIAG and a raw efs2 restore brings it back.
 //
-// On-flash format (ours, at offset 0 of the efs2 partition): "CREFS2v1" magic, u32 entry
-// count, u32 payload length, u32 CRC-32 (zlib) of the payload, then the entries
-// (u8 type, u32 mode, u32 mtime, u16 path length, path, u32 data length, data). Anything else
-// (erased 0xFF NAND, zeroed UFS, a damaged image) reads as the skeleton EFS a real modem
-// rebuilds at boot: a few empty directories, no /nvm/num items, no rfnv, no NV 550.
-// Models without flash storage (u-blox SARA-R4) keep the same image in <module dir>/efs2.bin.
+// On-flash format (ours, at offset 0 of the efs2 partition): an image, then a journal of the
+// changes made since (efs_journal.hpp). The image: "CREFS2v2" magic, u32 entry count, u32
+// payload length, u32 CRC-32 (zlib) of the payload, u32 generation (a new one each time an
+// image is written), then the entries (u8 type, u32 mode, u32 mtime, u16 path length, path,
+// u32 data length, data). "CREFS2v1" images (20-byte header, no generation) still read.
+// Anything else (erased 0xFF NAND, zeroed UFS, a damaged image) reads as the skeleton EFS a
+// real modem rebuilds at boot: a few empty directories, no /nvm/num items, no rfnv, no NV 550.
+// Models without flash storage (u-blox SARA-R4) keep the same bytes in <module dir>/efs2.bin.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "sim/core/virtual_module.hpp"
+#include "sim/diag/diag_masks.hpp"
 #include "src/util/bytes.hpp"
 
 namespace cr::sim {
@@ -27,7 +30,12 @@ struct EfsNode {
     std::uint32_t mode = 0;  // permission bits (the type bits are derived from `type`)
     std::uint32_t mtime = 0;
     Bytes data;  // files and item files
+    bool operator==(const EfsNode&) const = default;
 };
+
+// The time a modem stamps on what it creates before it knows the time: the GPS epoch
+// (1980-01-06), e.g. the skeleton directories of a freshly formatted EFS.
+constexpr std::uint32_t kEfsBootTime = 315964800;
 
 // An EFS tree in memory (path -> node, sorted so children follow their parent).
 class EfsTree {
@@ -40,13 +48,19 @@ class EfsTree {
     EfsNode* find(std::string_view path);
     bool exists(std::string_view path) const { return find(path) != nullptr; }
     // Creates/replaces a file (parents must exist unless `autodir`); returns false if a parent
-    // is missing or not a directory.
+    // is missing or not a directory. Directories it creates, and a directory that gains an
+    // entry, take `mtime` (0: left as they are), as on a real file system.
     bool put_file(std::string_view path, ByteView data, EfsNode::Type type, bool autodir,
                   std::uint32_t mtime = 0);
-    bool make_dir(std::string_view path, std::uint32_t mode = 0755, bool parents = false);
+    bool make_dir(std::string_view path, std::uint32_t mode = 0755, bool parents = false,
+                  std::uint32_t mtime = 0);
     // Removes a file, or an empty directory; returns errno-like codes (0, 2 ENOENT, 39 ENOTEMPTY,
-    // 21 EISDIR for unlink of a dir, 20 ENOTDIR for rmdir of a file).
-    int remove(std::string_view path, bool directory);
+    // 21 EISDIR for unlink of a dir, 20 ENOTDIR for rmdir of a file). The directory that lost
+    // the entry takes `mtime` (0: unchanged).
+    int remove(std::string_view path, bool directory, std::uint32_t mtime = 0);
+    // Raw node access for journal replay (no checks; `path` must be normalised).
+    void set_node(const std::string& path, EfsNode node);
+    void erase_node(std::string_view path);
     // Direct children names of a directory, sorted.
     std::vector<std::string> children(std::string_view dir) const;
 
@@ -59,13 +73,16 @@ class EfsTree {
     static std::optional<EfsTree> deserialize(ByteView image);
 
   private:
+    void touch_parent(std::string_view path, std::uint32_t mtime);
     std::map<std::string, EfsNode, std::less<>> nodes_;
 };
 
-// The image header: 20 bytes; efs_image_payload_size() reads the payload length it announces
-// (nullopt without our magic), so loaders read only what they need.
-constexpr std::size_t kEfsImageHeaderSize = 20;
+// The image header: 24 bytes (v1: 20); efs_image_payload_size() reads the payload length it
+// announces (nullopt without our magic), so loaders read only what they need;
+// efs_image_size() is header + payload (0 without our magic).
+constexpr std::size_t kEfsImageHeaderSize = 24;
 std::optional<std::uint32_t> efs_image_payload_size(ByteView header);
+std::size_t efs_image_size(ByteView header);
 
 // Path helpers: "/a/b/" -> "/a/b"; parent("/a/b") == "/a"; returns "" for invalid paths.
 std::string normalize_efs_path(std::string_view path);
@@ -74,13 +91,21 @@ std::string efs_parent(std::string_view path);
 // EFS path of a numbered NV item: sub 0 -> /nvm/num/<id>, sub N -> /nvm/context<N>/<id>.
 std::string nv_item_path(std::uint16_t item, std::uint16_t sub);
 
-// Loads the module's EFS from its efs2 partition (skeleton when not a valid image).
+// Loads the module's EFS from its efs2 partition: the image with its journal replayed
+// (skeleton when not a valid image).
 EfsTree load_efs(VirtualModule& module);
-// Writes the tree back into the efs2 partition (and syncs it). Throws IoError when the
-// serialized tree does not fit the partition (the DIAG target turns that into ENOSPC first).
+// Writes the tree as a new image (new generation, empty journal) into the efs2 partition and
+// syncs it. Throws IoError when the serialized tree does not fit the partition (the DIAG
+// target turns that into ENOSPC first).
 void store_efs(VirtualModule& module, const EfsTree& tree);
-// Bytes available for the serialized image (the efs2 partition size).
+// Bytes available for the image and its journal (the efs2 partition size).
 std::uint64_t efs_capacity(VirtualModule& module);
+// Raw access to the bytes of the efs2 partition (or efs2.bin); reads past what was ever
+// written give zeros. Throws UsageError beyond the capacity.
+Bytes read_efs_bytes(VirtualModule& module, std::uint64_t offset, std::size_t length);
+void write_efs_bytes(VirtualModule& module, std::uint64_t offset, ByteView data);
+// Makes what was written durable (fdatasync of the backing file).
+void sync_efs_bytes(VirtualModule& module);
 
 // A calibrated factory EFS: NV items (IMEIs from the module state, NV 453 = 0), rfnv files,
 // provisioning files; about 1,500 files / 3 MB. Deterministic per module id.
@@ -110,11 +135,13 @@ EfsHealth efs_health(VirtualModule& module);
 //   "pending_reset": bool  NV/EFS written over DIAG since the last reset (CFUN 7 until RESET)
 //   "spc_unlocked": bool   SPC accepted since the last reset
 //   "spc_failures": int    wrong SPC attempts (3 or more: locked out until reset)
+//   "log_mask", "event_report", "msg_mask": bool   what the host turned on (until reset)
 struct DiagRuntime {
     bool offline = false;
     bool pending_reset = false;
     bool spc_unlocked = false;
     int spc_failures = 0;
+    DiagMasks masks;
 };
 DiagRuntime diag_runtime(const ModuleState& state);
 void set_diag_runtime(ModuleState& state, const DiagRuntime& runtime);

@@ -8,8 +8,18 @@
 namespace cr::sim {
 namespace {
 
-constexpr char kMagic[8] = {'C', 'R', 'E', 'F', 'S', '2', 'v', '1'};
-constexpr std::size_t kHeaderSize = kEfsImageHeaderSize;
+constexpr char kMagicV1[8] = {'C', 'R', 'E', 'F', 'S', '2', 'v', '1'};  // 20-byte header
+constexpr char kMagic[8] = {'C', 'R', 'E', 'F', 'S', '2', 'v', '2'};    // + u32 generation
+constexpr std::size_t kHeaderSizeV1 = 20;
+
+// Header size of an image that starts with either magic (0: neither).
+std::size_t header_size(ByteView header) {
+    if (header.size() >= kEfsImageHeaderSize && std::memcmp(header.data(), kMagic, 8) == 0)
+        return kEfsImageHeaderSize;
+    if (header.size() >= kHeaderSizeV1 && std::memcmp(header.data(), kMagicV1, 8) == 0)
+        return kHeaderSizeV1;
+    return 0;
+}
 
 bool is_dir(const EfsNode* n) {
     return n && n->type == EfsNode::Type::dir;
@@ -42,11 +52,25 @@ std::string efs_parent(std::string_view path) {
 
 EfsTree EfsTree::skeleton() {
     EfsTree t;
-    t.nodes_["/"] = {EfsNode::Type::dir, 0755, 0, {}};
+    t.nodes_["/"] = {EfsNode::Type::dir, 0755, kEfsBootTime, {}};
     for (const char* d : {"/nv", "/nv/item_files", "/nv/item_files/modem", "/nvm", "/nvm/num",
                           "/nvm/alpha", "/policyman"})
-        t.make_dir(d);
+        t.make_dir(d, 0755, false, kEfsBootTime);
     return t;
+}
+
+void EfsTree::touch_parent(std::string_view path, std::uint32_t mtime) {
+    if (mtime == 0) return;
+    if (EfsNode* parent = find(efs_parent(path))) parent->mtime = mtime;
+}
+
+void EfsTree::set_node(const std::string& path, EfsNode node) {
+    nodes_[path] = std::move(node);
+}
+
+void EfsTree::erase_node(std::string_view path) {
+    auto it = nodes_.find(path);
+    if (it != nodes_.end()) nodes_.erase(it);
 }
 
 const EfsNode* EfsTree::find(std::string_view path) const {
@@ -59,16 +83,18 @@ EfsNode* EfsTree::find(std::string_view path) {
     return it == nodes_.end() ? nullptr : &it->second;
 }
 
-bool EfsTree::make_dir(std::string_view raw, std::uint32_t mode, bool parents) {
+bool EfsTree::make_dir(std::string_view raw, std::uint32_t mode, bool parents,
+                       std::uint32_t mtime) {
     std::string path = normalize_efs_path(raw);
     if (path.empty()) return false;
-    if (nodes_.empty()) nodes_["/"] = {EfsNode::Type::dir, 0755, 0, {}};
+    if (nodes_.empty()) nodes_["/"] = {EfsNode::Type::dir, 0755, mtime, {}};
     if (const EfsNode* n = find(path)) return is_dir(n);
     std::string parent = efs_parent(path);
     if (!is_dir(find(parent))) {
-        if (!parents || find(parent) || !make_dir(parent, mode, true)) return false;
+        if (!parents || find(parent) || !make_dir(parent, mode, true, mtime)) return false;
     }
-    nodes_[path] = {EfsNode::Type::dir, mode, 0, {}};
+    nodes_[path] = {EfsNode::Type::dir, mode, mtime, {}};
+    touch_parent(path, mtime);
     return true;
 }
 
@@ -78,7 +104,8 @@ bool EfsTree::put_file(std::string_view raw, ByteView data, EfsNode::Type type, 
     if (path.empty() || path == "/" || type == EfsNode::Type::dir) return false;
     if (is_dir(find(path))) return false;
     std::string parent = efs_parent(path);
-    if (!is_dir(find(parent)) && !(autodir && make_dir(parent, 0755, true))) return false;
+    if (!is_dir(find(parent)) && !(autodir && make_dir(parent, 0755, true, mtime))) return false;
+    if (!find(path)) touch_parent(path, mtime);  // a new entry changes its directory
     EfsNode& n = nodes_[path];
     n.type = type;
     if (n.mode == 0) n.mode = 0644;
@@ -87,7 +114,7 @@ bool EfsTree::put_file(std::string_view raw, ByteView data, EfsNode::Type type, 
     return true;
 }
 
-int EfsTree::remove(std::string_view raw, bool directory) {
+int EfsTree::remove(std::string_view raw, bool directory, std::uint32_t mtime) {
     std::string path = normalize_efs_path(raw);
     auto it = nodes_.find(path);
     if (path.empty() || it == nodes_.end()) return 2;
@@ -96,6 +123,7 @@ int EfsTree::remove(std::string_view raw, bool directory) {
     if (!directory && dir) return 21;
     if (dir && (path == "/" || !children(path).empty())) return 39;
     nodes_.erase(it);
+    touch_parent(path, mtime);
     return 0;
 }
 
@@ -142,22 +170,29 @@ Bytes EfsTree::serialize() const {
         .u32(static_cast<std::uint32_t>(nodes_.size()))
         .u32(static_cast<std::uint32_t>(body.size()))
         .u32(crc)
+        .u32(0)  // generation: set by store_efs
         .bytes(body);
     return out.take();
 }
 
 std::optional<std::uint32_t> efs_image_payload_size(ByteView header) {
-    if (header.size() < kHeaderSize || std::memcmp(header.data(), kMagic, 8) != 0)
-        return std::nullopt;
+    if (header_size(header) == 0) return std::nullopt;
     return load_le32(header.data() + 12);
 }
 
+std::size_t efs_image_size(ByteView header) {
+    std::size_t h = header_size(header);
+    return h == 0 ? 0 : h + load_le32(header.data() + 12);
+}
+
 std::optional<EfsTree> EfsTree::deserialize(ByteView image) {
-    auto size = efs_image_payload_size(image);
-    if (!size || *size > image.size() - kHeaderSize) return std::nullopt;
+    std::size_t header = header_size(image);
+    if (header == 0) return std::nullopt;
+    std::uint32_t size = load_le32(image.data() + 12);
+    if (size > image.size() - header) return std::nullopt;
     std::uint32_t count = load_le32(image.data() + 8);
     std::uint32_t crc = load_le32(image.data() + 16);
-    ByteView body = image.subspan(kHeaderSize, *size);
+    ByteView body = image.subspan(header, size);
     if (static_cast<std::uint32_t>(::crc32(0L, body.data(), body.size())) != crc)
         return std::nullopt;
     EfsTree t;

@@ -1,8 +1,9 @@
-// Fuzzes every DIAG/NV/EFS2 reply decoder, and DiagClient's reply matching over a transport
-// that answers with the input bytes.
+// Fuzzes every DIAG/NV/EFS2 reply decoder, reply_answers, and DiagClient's reply matching over
+// a transport that answers with the input bytes.
 #include <algorithm>
 
 #include "protocols/diag/diag_client.hpp"
+#include "protocols/diag/diag_match.hpp"
 #include "protocols/diag/efs2_client.hpp"
 #include "protocols/diag/nv_client.hpp"
 #include "src/util/error.hpp"
@@ -53,6 +54,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     guarded([&] { (void)decode_stat(in); });
     guarded([&] { (void)decode_read(in, &err); });
     guarded([&] { (void)decode_get(in, &err); });
+    // Reply matching: the first half as a request, the rest as a reply (and each alone).
+    (void)reply_answers(in.first(size / 2), in.subspan(size / 2));
+    (void)reply_answers(in, in);
+    (void)is_unsolicited_frame(in);
     // The same bytes as a wire stream answering a request.
     OneShotTransport t(in);
     DiagClient client(t, DiagOptions{Millis(50)});

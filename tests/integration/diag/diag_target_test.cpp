@@ -14,27 +14,30 @@ namespace {
 
 using namespace cr::diag;
 
-class DiagTarget : public ::testing::Test {
+class DiagTarget : public ::testing::TestWithParam<DiagLinkKind> {
   protected:
     void SetUp() override { module = sim::VirtualModule::open(sims.path(), "rm520n"); }
     TempSimDir sims;
     std::shared_ptr<sim::VirtualModule> module;
 };
 
-TEST_F(DiagTarget, IdentityRepliesDecodeAndUnsolicitedFramesAreSkipped) {
-    DiagSession s(*module);
+TEST_P(DiagTarget, IdentityRepliesDecodeAndUnsolicitedFramesAreSkipped) {
+    DiagSession s(*module, GetParam());
     auto ext = s.diag().ext_build_id();
     EXPECT_EQ(ext.msm_hw_version, module->model().msm_hw_id);
     EXPECT_EQ(ext.build_id, module->state().firmware);
     EXPECT_EQ(s.diag().esn(), module->state().serial);
     for (int i = 0; i < 10; ++i) EXPECT_EQ(s.diag().version().ver_dir.size(), 8u);
     EXPECT_FALSE(s.diag().feature_query().empty());
+    EXPECT_EQ(s.diag().stats().unsolicited, 0u);  // no mask set: a quiet port
+    s.diag().request(Bytes{0x60, 0x01}, "EVENT_REPORT on");
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(s.diag().version().ver_dir.size(), 8u);
     EXPECT_GT(s.diag().stats().unsolicited, 0u);
     EXPECT_THROW(s.diag().request(Bytes{0x3A}, "unknown"), DiagCommandError);
 }
 
-TEST_F(DiagTarget, NvItemsPerSubscriptionReadWriteAndNotActive) {
-    DiagSession s(*module);
+TEST_P(DiagTarget, NvItemsPerSubscriptionReadWriteAndNotActive) {
+    DiagSession s(*module, GetParam());
     NvClient nv(s.diag());
     auto imeis = module->state().imeis;
     ASSERT_EQ(imeis.size(), 2u);
@@ -49,7 +52,8 @@ TEST_F(DiagTarget, NvItemsPerSubscriptionReadWriteAndNotActive) {
     EXPECT_EQ(ftm.data[0], 0);
     EXPECT_TRUE(nv.read(6000).not_active());
     EXPECT_TRUE(nv.read(550, 2).not_active());
-    EXPECT_EQ(nv.read(71).diag_error, kBadParm);  // write-only item
+    EXPECT_TRUE(nv.read(71).ok());                // NV_BANNER is readable on real modules
+    EXPECT_EQ(nv.read(74).diag_error, kBadParm);  // write-only over NV_READ
 
     Bytes value{0x11, 0x22, 0x33};
     ASSERT_TRUE(nv.write(6000, value, 1).ok());
@@ -59,8 +63,8 @@ TEST_F(DiagTarget, NvItemsPerSubscriptionReadWriteAndNotActive) {
     EXPECT_TRUE(nv.read(6000, 0).not_active());  // other subscription untouched
 }
 
-TEST_F(DiagTarget, SpcGatesProtectedItemsAndCountsWrongAttempts) {
-    DiagSession s(*module);
+TEST_P(DiagTarget, SpcGatesProtectedItemsAndCountsWrongAttempts) {
+    DiagSession s(*module, GetParam());
     NvClient nv(s.diag());
     EXPECT_EQ(nv.read(85).diag_error, kBadSpcMode);
     try {
@@ -77,19 +81,19 @@ TEST_F(DiagTarget, SpcGatesProtectedItemsAndCountsWrongAttempts) {
     EXPECT_EQ(std::string(spc.data.begin(), spc.data.begin() + 6), "000000");
 }
 
-TEST_F(DiagTarget, SpcLocksOutAfterThreeWrongCodesUntilReset) {
+TEST_P(DiagTarget, SpcLocksOutAfterThreeWrongCodesUntilReset) {
     {
-        DiagSession s(*module);
+        DiagSession s(*module, GetParam());
         for (int i = 0; i < 3; ++i) EXPECT_THROW(s.diag().send_spc("111111"), ProtocolError);
         EXPECT_THROW(s.diag().send_spc("000000"), ProtocolError);  // locked out
         s.diag().control(ControlMode::reset);                      // a reboot ends the lockout
     }
-    DiagSession s(*module);
+    DiagSession s(*module, GetParam());
     s.diag().send_spc("000000");
 }
 
-TEST_F(DiagTarget, EfsWalkIsCompleteAndWithinTheRoundTripBudget) {
-    DiagSession s(*module);
+TEST_P(DiagTarget, EfsWalkIsCompleteAndWithinTheRoundTripBudget) {
+    DiagSession s(*module, GetParam());
     Efs2Client efs(s.diag());
     auto start = s.diag().stats().round_trips;
     std::size_t files = 0, dirs = 0;
@@ -121,8 +125,8 @@ TEST_F(DiagTarget, EfsWalkIsCompleteAndWithinTheRoundTripBudget) {
     EXPECT_TRUE(rfnv[0].is_item());
 }
 
-TEST_F(DiagTarget, PipelinedReadsGiveEveryFileWithTheSameRequestsAsOneAtATime) {
-    DiagSession s(*module);
+TEST_P(DiagTarget, PipelinedReadsGiveEveryFileWithTheSameRequestsAsOneAtATime) {
+    DiagSession s(*module, GetParam());
     Efs2Client efs(s.diag());
     ASSERT_EQ(s.diag().pipeline(), kDefaultPipeline);
     ASSERT_GT(kDefaultPipeline, 1u);
@@ -164,8 +168,8 @@ TEST_F(DiagTarget, PipelinedReadsGiveEveryFileWithTheSameRequestsAsOneAtATime) {
     EXPECT_EQ(pipelined, s.diag().stats().round_trips - start);
 }
 
-TEST_F(DiagTarget, FileOperationsGetPutStatMkdirUnlink) {
-    DiagSession s(*module);
+TEST_P(DiagTarget, FileOperationsGetPutStatMkdirUnlink) {
+    DiagSession s(*module, GetParam());
     Efs2Client efs(s.diag());
     EXPECT_EQ(efs.subsystem(), efs::kSubsysPrimary);
     EXPECT_GT(efs.query().max_path, 0);
@@ -206,13 +210,13 @@ TEST_F(DiagTarget, FileOperationsGetPutStatMkdirUnlink) {
     }
     efs.sync();
     s.close();
-    DiagSession again(*module);  // persisted in the efs2 partition
+    DiagSession again(*module, GetParam());  // persisted in the efs2 partition
     Efs2Client efs2(again.diag());
     EXPECT_EQ(efs2.read_file("/test/big.bin"), big);
 }
 
-TEST_F(DiagTarget, LongUnsyncedWritesHitEnospcAndSyncingAvoidsIt) {
-    DiagSession s(*module);
+TEST_P(DiagTarget, LongUnsyncedWritesHitEnospcAndSyncingAvoidsIt) {
+    DiagSession s(*module, GetParam());
     Efs2Client efs(s.diag());
     Bytes chunk(4000, 0xAB);
     bool enospc = false;
@@ -234,8 +238,8 @@ TEST_F(DiagTarget, LongUnsyncedWritesHitEnospcAndSyncingAvoidsIt) {
 
 // A WRITE refused mid-file still closes the file: 20 refused files (more than the module's 16
 // open handles) leave every handle free, or the next open would fail with EMFILE.
-TEST_F(DiagTarget, AFailedWriteStillClosesTheFile) {
-    DiagSession s(*module);
+TEST_P(DiagTarget, AFailedWriteStillClosesTheFile) {
+    DiagSession s(*module, GetParam());
     Efs2Client efs(s.diag());
     efs.write_file("/bulk/fill", Bytes(2u << 20, 0x11));  // the whole unsynced allowance
     for (int i = 0; i < 20; ++i) {
@@ -251,10 +255,10 @@ TEST_F(DiagTarget, AFailedWriteStillClosesTheFile) {
     EXPECT_EQ(efs.read_file("/bulk/after"), Bytes(3000, 0x33));
 }
 
-TEST_F(DiagTarget, RestoreWithoutResetLeavesCfun7UntilReset) {
+TEST_P(DiagTarget, RestoreWithoutResetLeavesCfun7UntilReset) {
     EXPECT_EQ(sim::derived_cfun(*module), 1);
     {
-        DiagSession s(*module);
+        DiagSession s(*module, GetParam());
         EXPECT_TRUE(s.diag().control(ControlMode::offline_digital));
         EXPECT_EQ(sim::derived_cfun(*module), 7);
         NvClient nv(s.diag());
@@ -265,7 +269,7 @@ TEST_F(DiagTarget, RestoreWithoutResetLeavesCfun7UntilReset) {
     EXPECT_TRUE(sim::diag_runtime(module->state()).pending_reset);
     EXPECT_EQ(sim::derived_cfun(*module), 7);
     {
-        DiagSession s(*module);
+        DiagSession s(*module, GetParam());
         s.diag().control(ControlMode::reset);
         // The port closes after the echo: the next request sees the device gone.
         EXPECT_THROW(s.diag().version(), DeviceGoneError);
@@ -274,7 +278,7 @@ TEST_F(DiagTarget, RestoreWithoutResetLeavesCfun7UntilReset) {
     EXPECT_EQ(sim::derived_cfun(*module), 1);
 }
 
-TEST_F(DiagTarget, NvWritesAfterCfun5RebuildTheNumberedItemFilesByteForByte) {
+TEST_P(DiagTarget, NvWritesAfterCfun5RebuildTheNumberedItemFilesByteForByte) {
     auto factory = sim::factory_efs_tree(*module, module->state());
     std::vector<std::pair<std::string, std::uint16_t>> items;  // path, sub
     for (const auto& [path, node] : factory.nodes()) {
@@ -284,7 +288,7 @@ TEST_F(DiagTarget, NvWritesAfterCfun5RebuildTheNumberedItemFilesByteForByte) {
     std::vector<std::pair<std::uint16_t, Bytes>> values;
     std::vector<std::pair<std::string, std::uint16_t>> readable;
     {
-        DiagSession s(*module);
+        DiagSession s(*module, GetParam());
         s.diag().send_spc("000000");  // NV 85 is protected
         NvClient nv(s.diag());
         for (const auto& [path, sub] : items) {
@@ -300,7 +304,7 @@ TEST_F(DiagTarget, NvWritesAfterCfun5RebuildTheNumberedItemFilesByteForByte) {
     ASSERT_GT(items.size(), 100u);
     sim::apply_state(*module, "cfun5", {});
     {
-        DiagSession s(*module);
+        DiagSession s(*module, GetParam());
         s.diag().send_spc("000000");
         NvClient nv(s.diag());
         for (std::size_t i = 0; i < items.size(); ++i)
@@ -316,13 +320,13 @@ TEST_F(DiagTarget, NvWritesAfterCfun5RebuildTheNumberedItemFilesByteForByte) {
     }
 }
 
-TEST_F(DiagTarget, EdlSwitchRepliesThenTheModuleIsInEdl) {
-    DiagSession s(*module);
+TEST_P(DiagTarget, EdlSwitchRepliesThenTheModuleIsInEdl) {
+    DiagSession s(*module, GetParam());
     s.diag().switch_to_edl();
     EXPECT_EQ(module->state().mode, sim::Mode::edl);
 }
 
-TEST_F(DiagTarget, WipedEfs2IsTheSkeletonAndARawRestoreBringsItBack) {
+TEST_P(DiagTarget, WipedEfs2IsTheSkeletonAndARawRestoreBringsItBack) {
     const auto* efs2 = sim::find_partition(module->model(), "efs2");
     ASSERT_TRUE(efs2);
     Bytes raw(efs2->num_sectors * module->model().sector_size);
@@ -331,7 +335,7 @@ TEST_F(DiagTarget, WipedEfs2IsTheSkeletonAndARawRestoreBringsItBack) {
     EXPECT_EQ(sim::derived_cfun(*module), 5);
     EXPECT_FALSE(sim::efs_health(*module).formatted);
     {
-        DiagSession s(*module);
+        DiagSession s(*module, GetParam());
         NvClient nv(s.diag());
         EXPECT_TRUE(nv.read(550).not_active());
         EXPECT_TRUE(nv.read(453).not_active());
@@ -341,9 +345,13 @@ TEST_F(DiagTarget, WipedEfs2IsTheSkeletonAndARawRestoreBringsItBack) {
     }
     module->storage().write(efs2->start_sector, raw);  // a raw efs2 backup written back
     EXPECT_EQ(sim::derived_cfun(*module), 1);
-    DiagSession s(*module);
+    DiagSession s(*module, GetParam());
     EXPECT_TRUE(NvClient(s.diag()).read(550).ok());
 }
+
+INSTANTIATE_TEST_SUITE_P(Links, DiagTarget,
+                         ::testing::Values(DiagLinkKind::socketpair, DiagLinkKind::pty_by_id),
+                         link_name);
 
 TEST(DiagTargetUblox, EfsIsOnTheAlternateSubsystemAndTheClientProbesIt) {
     TempSimDir sims;
