@@ -99,17 +99,56 @@ std::vector<std::string> own_backup_imeis(const Context& ctx, const Device& devi
 }
 
 nlohmann::json to_json(const workflows::RestoreReport& r) {
+    nlohmann::json identity = nlohmann::json::array();
+    for (const auto& row : r.identity)
+        identity.push_back({{"item", row.item},
+                            {"action", std::string(to_string(row.action))},
+                            {"target_before", row.target},
+                            {"backup", row.backup},
+                            {"written", row.written},
+                            {"note", row.note}});
     return {{"match", std::string(to_string(r.match))},
             {"backup_imeis", r.backup_imeis},
             {"target_imeis_before", r.target_imeis_before},
             {"written_imeis", r.written_imeis},
+            {"identity", identity},
+            {"model", r.model},
+            {"model_differences", r.model_differences},
+            {"spc_items", r.spc_items},
+            {"spc_sent", r.spc_sent},
             {"notes", r.notes},
             {"nv_written", r.nv_written},
             {"nv_failed", r.nv_failed},
             {"files_written", r.files_written},
             {"differences", r.differences},
+            {"unverified", r.unverified},
             {"verified", r.verified()},
             {"round_trips", r.traffic.round_trips}};
+}
+
+// The report as a user reads it: what was written, each identity item, the model comparison,
+// then anything not verified.
+std::string to_text(const workflows::RestoreReport& r) {
+    std::string text =
+        fmt::format("restored {} NV items and {} EFS files ({}); IMEI now {}", r.nv_written,
+                    r.files_written, to_string(r.match), join(r.written_imeis));
+    text += "\nidentity:";
+    for (const auto& row : r.identity) {
+        std::string value = row.written.empty() ? row.target : row.written;
+        text += fmt::format("\n  {:<13} {:<8} {}", row.item, to_string(row.action),
+                            value.empty() ? "(none)" : value);
+        if (!row.backup.empty() && row.backup != value) text += " (backup: " + row.backup + ")";
+        if (!row.note.empty()) text += " - " + row.note;
+    }
+    text += "\nmodel:";
+    for (const auto& m : r.model) text += "\n  " + m;
+    for (const auto& d : r.model_differences) text += "\n  DIFFERS: " + d;
+    if (r.spc_sent) text += "\nSPC accepted for: " + join(r.spc_items);
+    if (!r.notes.empty()) text += "\nnotes:";
+    for (const auto& n : r.notes) text += "\n  " + n;
+    for (const auto& u : r.unverified) text += "\n  NOT VERIFIED: " + u;
+    for (const auto& d : r.differences) text += "\n  DIFFERENCE: " + d;
+    return text;
 }
 
 // A raw efs2/fsg/modem_st bundle (EDL backup): write it back in EDL, then correct the IMEI
@@ -146,17 +185,30 @@ void add_restore(CLI::App& app, Context& ctx) {
     auto imei = std::make_shared<std::string>();
     auto imei2 = std::make_shared<std::string>();
     auto no_reset = std::make_shared<bool>(false);
+    auto checks = std::make_shared<workflows::RestoreOptions>();
     cmd->add_option("backup", *file, "the backup file")->required();
     cmd->add_option("--imei", *imei,
                     "the TARGET's own IMEI (label) when restoring another "
                     "module's backup; Luhn-checked");
     cmd->add_option("--imei2", *imei2, "the target's own second IMEI (SIM 2)");
     cmd->add_flag("--no-reset", *no_reset, "do not reset at the end (the modem stays CFUN=7)");
+    cmd->add_option("--spc", checks->spc,
+                    "the module's service programming code, sent ONCE when the backup holds "
+                    "SPC-protected items such as NV 85")
+        ->capture_default_str();
+    cmd->add_flag("--skip-spc-items", checks->skip_spc_items,
+                  "leave SPC-protected items (NV 85...) out instead of sending the SPC");
+    cmd->add_flag("--allow-other-model", checks->allow_other_model,
+                  "restore a backup of another model or variant (RF calibration may not fit)");
     auto programmer = std::make_shared<std::string>();
     cmd->add_option("--programmer", *programmer, "Firehose programmer (raw partition bundles)");
     auto pipeline = add_pipeline_option(cmd);
-    cmd->callback([&ctx, file, imei, imei2, no_reset, programmer, pipeline] {
-        // Validate the IMEIs before touching anything.
+    cmd->callback([&ctx, file, imei, imei2, no_reset, programmer, pipeline, checks] {
+        // Validate the IMEIs and the SPC before touching anything.
+        if (checks->spc.size() != 6 ||
+            checks->spc.find_first_not_of("0123456789") != std::string::npos)
+            throw UsageError(fmt::format("--spc {} is not a 6-digit code", checks->spc),
+                             "nothing was written", "give the SPC as 6 digits (default 000000)");
         if (!imei->empty()) nv::require_valid_imei(*imei);
         if (!imei2->empty()) nv::require_valid_imei(*imei2);
         if (workflows::is_partition_bundle(*file)) {
@@ -165,7 +217,7 @@ void add_restore(CLI::App& app, Context& ctx) {
         }
         nv::Calibration backup = workflows::load_calibration(*file);
         auto device = ctx.open_device();
-        workflows::RestoreOptions options;
+        workflows::RestoreOptions options = *checks;
         if (!imei->empty()) options.imeis.imei = *imei;
         if (!imei2->empty()) options.imeis.imei2 = *imei2;
         options.known_own_imeis = own_backup_imeis(ctx, *device);
@@ -174,12 +226,7 @@ void add_restore(CLI::App& app, Context& ctx) {
         options.progress = ctx.progress();
         options.pipeline = *pipeline;
         auto r = workflows::restore(*device, backup, options);
-        std::string text =
-            fmt::format("restored {} NV items and {} EFS files ({}); IMEI now {}", r.nv_written,
-                        r.files_written, to_string(r.match), join(r.written_imeis));
-        for (const auto& n : r.notes) text += "\n  " + n;
-        for (const auto& d : r.differences) text += "\n  DIFFERENCE: " + d;
-        ctx.emit(to_json(r), text);
+        ctx.emit(to_json(r), to_text(r));
         if (!r.verified())
             throw VerifyError(
                 fmt::format("{} difference(s) after the restore", r.differences.size()),

@@ -31,6 +31,10 @@ struct NvItem {
 enum class EfsGroup { efs_backup, provisioning, nv_items };
 inline constexpr std::array<EfsGroup, 3> kEfsGroups = {EfsGroup::efs_backup, EfsGroup::provisioning,
                                                        EfsGroup::nv_items};
+// The order QPST writes the groups' storages in (after NV_NUMBERED_ITEMS): Provisioning_Item_Files
+// and NV_Items before EFS_Backup (PROTOCOLS.md §6).
+inline constexpr std::array<EfsGroup, 3> kQpstGroupOrder = {
+    EfsGroup::provisioning, EfsGroup::nv_items, EfsGroup::efs_backup};
 const char* storage_name(EfsGroup group);  // "EFS_Backup", "Provisioning_Item_Files", "NV_Items"
 
 struct EfsFile {
@@ -78,6 +82,9 @@ struct Calibration {
     MobileProperty property;
     Bytes feature_mask;  // Feature_Mask's mask bytes (without u16 len)
     std::array<std::uint16_t, 3> file_version{2, 0, 0};
+    // The order of the group storages in the file this came from (XQCN keeps it; OLE2 orders
+    // by name, so a QCN reads as QPST's order), so converting a file keeps its layout.
+    std::array<EfsGroup, 3> group_order = kQpstGroupOrder;
 
     std::vector<EfsFile>& files(EfsGroup g) { return efs[static_cast<std::size_t>(g)]; }
     const std::vector<EfsFile>& files(EfsGroup g) const { return efs[static_cast<std::size_t>(g)]; }

@@ -98,7 +98,15 @@ void read_efs_group(const QcnNode& node, EfsGroup group, Calibration& cal,
     }
 }
 
+// The groups in the order met, then any missing ones in QPST's order.
+void record_group_order(std::vector<EfsGroup>& seen, Calibration& cal) {
+    for (EfsGroup g : kQpstGroupOrder)
+        if (std::find(seen.begin(), seen.end(), g) == seen.end()) seen.push_back(g);
+    std::copy_n(seen.begin(), cal.group_order.size(), cal.group_order.begin());
+}
+
 void read_default(const QcnNode& node, Calibration& cal, const std::string& where) {
+    std::vector<EfsGroup> seen;
     for (const auto& c : node.children) {
         std::string path = where + "/" + c.name;
         if (c.name == "NV_NUMBERED_ITEMS") {
@@ -111,9 +119,13 @@ void read_default(const QcnNode& node, Calibration& cal, const std::string& wher
             auto g = std::find_if(kEfsGroups.begin(), kEfsGroups.end(),
                                   [&](EfsGroup x) { return c.name == storage_name(x); });
             if (g == kEfsGroups.end()) bad(path, "unknown storage or stream");
+            if (std::find(seen.begin(), seen.end(), *g) != seen.end())
+                bad(path, "the storage appears twice");
+            seen.push_back(*g);
             read_efs_group(expect(c, true, where), *g, cal, path);
         }
     }
+    record_group_order(seen, cal);
 }
 
 std::uint32_t parse_model_id(const std::string& name, const std::string& where) {
@@ -132,7 +144,7 @@ QcnNode calibration_to_tree(const Calibration& cal) {
     for (std::size_t s = 0; s < kSubscriptions; ++s)
         numbered.children.push_back(stream(kNvStreams[s], encode_nv_records(cal.nv[s])));
     def.children.push_back(std::move(numbered));
-    for (EfsGroup g : kEfsGroups) def.children.push_back(efs_group_tree(g, cal.files(g)));
+    for (EfsGroup g : cal.group_order) def.children.push_back(efs_group_tree(g, cal.files(g)));
     def.children.push_back(stream("Mobile_Property_Info", encode_mobile_property(cal.property)));
     def.children.push_back(stream("Feature_Mask", encode_feature_mask(cal.feature_mask)));
     model.children.push_back(std::move(def));

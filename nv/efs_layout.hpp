@@ -6,9 +6,11 @@
 
 namespace cr::nv {
 
-// Provisioning_Item_Files: item files under /nv/item_files/ims/ and /nv/item_files/modem/data/
-// (operator provisioning); NV_Items: the other files under /nv/item_files/ (including rfnv);
-// EFS_Backup: everything else (/nvm/num, /nvm/context<N>, /rfc, /policyman, /data, ...).
+// QPST's grouping (PROTOCOLS.md §6, checked on real exports): per-unit RF calibration
+// (/nv/item_files/rfnv/) in EFS_Backup; the other item files (/nv/item_files/modem, wcdma, gsm,
+// mcs, gps, ims, ...), /nv/reg_files and /sd in Provisioning_Item_Files; everything else
+// (/rfc, /policyman, /data, /nvm files without an NV record) in EFS_Backup. NV_Items stays
+// empty, as in QPST's exports: numbered items live in NV_NUMBERED_ITEMS.
 EfsGroup classify_efs_path(std::string_view path);
 
 // True when the file should be written back as an EFS item file (S_IFITM): paths under
@@ -17,5 +19,16 @@ bool is_item_file_path(std::string_view path);
 
 // Absolute form of a stored path ("nvm/num/550" -> "/nvm/num/550").
 std::string absolute_efs_path(std::string_view path);
+
+// A cellrescue-made backup laid out as QPST writes it: every file regrouped by
+// classify_efs_path, sorted by path within its group; /nvm/num, /nvm/context<N> copies of items
+// that NV_NUMBERED_ITEMS already holds dropped (QPST keeps no /nvm files); groups in QPST's
+// storage order. Files whose item the NV arrays lack (an item the module would not read over
+// NV_READ) are kept, so nothing is lost.
+Calibration qpst_shaped(const Calibration& cal);
+
+// True for content this tool wrote (Mobile_Property_Info names cellrescue as the tool): such
+// files are reshaped on export, a QPST file keeps its own layout.
+bool made_by_cellrescue(const Calibration& cal);
 
 }  // namespace cr::nv

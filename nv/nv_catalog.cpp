@@ -8,8 +8,10 @@
 namespace cr::nv {
 
 namespace {
-constexpr std::array<NvInfo, 15> kCatalog{{
+constexpr std::array<NvInfo, 17> kCatalog{{
     {item::esn, "NV_ESN_I", "electronic serial number", true, true},
+    {item::sec_code, "NV_SEC_CODE_I", "service programming code (SPC)", false, false, true},
+    {item::meid, "NV_MEID_I", "mobile equipment identifier", true, true},
     {item::band_pref, "NV_BAND_PREF_I", "band preference (bits 0-15)", false, false},
     {item::ftm_mode, "NV_FTM_MODE_I", "factory test mode flag (0 in good units)", false, false},
     {item::ue_imei, "NV_UE_IMEI_I", "IMEI (BCD, 9 bytes)", true, true},
@@ -43,6 +45,11 @@ std::optional<NvInfo> find_nv_info(std::uint16_t id) {
     for (const auto& info : kCatalog)
         if (info.id == id) return info;
     return std::nullopt;
+}
+
+bool is_spc_protected(std::uint16_t id) {
+    auto info = find_nv_info(id);
+    return info && info->spc_protected;
 }
 
 std::string nv_display_name(std::uint16_t id) {

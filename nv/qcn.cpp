@@ -101,7 +101,9 @@ Calibration read_qcn(ByteView data) {
     }
     QcnNode root = read_input(GSF_INPUT(ole.get()), "", "", 0);
     root.name.clear();
-    return calibration_from_tree(root);
+    Calibration cal = calibration_from_tree(root);
+    cal.group_order = kQpstGroupOrder;  // OLE2 lists children by name, not as written
+    return cal;
 }
 
 Calibration read_qcn_file(const std::filesystem::path& file) {

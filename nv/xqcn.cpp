@@ -46,26 +46,32 @@ void append_hex(std::string& out, ByteView data) {
     }
 }
 
+// One node and its children, each line ended by LF except the root's closing tag: QPST ends
+// the file with '>'.
 void write_node(std::string& out, const QcnNode& node, std::size_t depth) {
+    const char* eol = depth == 0 ? "" : "\n";
     out.append(depth * 2, ' ');
     if (!node.is_storage) {
         out += fmt::format("<Stream Length='{}' Name='", node.value.size());
         append_escaped(out, node.name);
         out += "' Value='";
         append_hex(out, node.value);
-        out += "'/>\n";
+        out += "'/>";
+        out += eol;
         return;
     }
     out += "<Storage Name='";
     append_escaped(out, node.name);
     if (node.children.empty()) {
-        out += "'/>\n";
+        out += "'/>";
+        out += eol;
         return;
     }
     out += "'>\n";
     for (const auto& child : node.children) write_node(out, child, depth + 1);
     out.append(depth * 2, ' ');
-    out += "</Storage>\n";
+    out += "</Storage>";
+    out += eol;
 }
 
 [[noreturn]] void bad(const std::string& what) {
@@ -165,8 +171,16 @@ Calibration read_xqcn_file(const std::filesystem::path& file) {
 }
 
 void write_xqcn_file(const std::filesystem::path& file, const Calibration& cal) {
-    std::string text = write_xqcn(cal);
+    Calibration named = cal;
+    named.source_name = xqcn_root_name(file);
+    std::string text = write_xqcn(named);
     write_file_atomically(file, as_bytes(text));
+}
+
+std::string xqcn_root_name(const std::filesystem::path& file) {
+    std::error_code ec;
+    std::filesystem::path full = std::filesystem::absolute(file, ec);
+    return (ec ? file : full).lexically_normal().string();
 }
 
 }  // namespace cr::nv

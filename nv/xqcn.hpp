@@ -16,8 +16,13 @@ namespace cr::nv {
 Calibration read_xqcn(std::string_view text);
 Calibration read_xqcn_file(const std::filesystem::path& file);  // + IoError/NotFoundError
 
-// Serialises in QPST's layout. `source_name` empty -> "C:\\cellrescue\\00000000_0.xqcn".
+// Serialises in QPST's layout: groups in cal.group_order, no line end after the root's closing
+// tag. `source_name` empty -> "C:\\cellrescue\\00000000_0.xqcn".
 std::string write_xqcn(const Calibration& cal);
-void write_xqcn_file(const std::filesystem::path& file, const Calibration& cal);  // atomic
+// Writes atomically with the root storage named after `file` (its absolute path), as QPST
+// names it after the file it writes.
+void write_xqcn_file(const std::filesystem::path& file, const Calibration& cal);
+// The root storage name write_xqcn_file gives `file`.
+std::string xqcn_root_name(const std::filesystem::path& file);
 
 }  // namespace cr::nv

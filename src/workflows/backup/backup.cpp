@@ -100,12 +100,14 @@ nv::Calibration read_calibration(Transport& transport, const ProgressFn& progres
 
 void export_calibration(const nv::Calibration& cal, const std::filesystem::path& file,
                         CalibrationFormat format) {
+    // Our own backups go out shaped as QPST writes them; a QPST file keeps its own layout.
+    auto qpst_file = [&] { return nv::made_by_cellrescue(cal) ? nv::qpst_shaped(cal) : cal; };
     switch (format) {
         case CalibrationFormat::xqcn:
-            nv::write_xqcn_file(file, cal);
+            nv::write_xqcn_file(file, qpst_file());
             break;
         case CalibrationFormat::qcn:
-            nv::write_qcn_file(file, cal);
+            nv::write_qcn_file(file, qpst_file());
             break;
         case CalibrationFormat::bundle:
             write_calibration_bundle(file, cal);

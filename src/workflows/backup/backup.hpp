@@ -58,7 +58,9 @@ nv::Calibration read_calibration(Transport& diag, const ProgressFn& progress,
 // atomically and verified by reading it back before this returns.
 BackupResult backup(Device& device, const BackupOptions& options);
 
-// Writes `cal` as `format` to `file` (atomic). Bundles record cal.identity.
+// Writes `cal` as `format` to `file` (atomic). Bundles record cal.identity and keep every
+// file as read; .xqcn/.qcn of a cellrescue backup are shaped as QPST writes them
+// (nv::qpst_shaped), with the XQCN root named after `file`.
 void export_calibration(const nv::Calibration& cal, const std::filesystem::path& file,
                         CalibrationFormat format);
 // Loads a bundle, .xqcn or .qcn (by content: OLE2 magic, '<?xml', else bundle). Throws

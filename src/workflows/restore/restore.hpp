@@ -1,7 +1,13 @@
-// `cellrescue restore`: writes a calibration backup back in QPST's order (CONTROL OFFLINE_D,
-// NV writes per subscription, sync, Provisioning files, EFS_Backup files, NV_Items files,
-// RESET), then reads back every item and file and reports differences. IMEI-aware: see
-// nv/restore_plan.hpp (a different device is refused unless --imei gives its own IMEI).
+// `cellrescue restore`: a calibration backup written back, in three parts:
+//   plan    what to write, decided before anything is sent: the identity rules of
+//           nv/restore_plan.hpp (a different device needs --imei with its own IMEI; a donor's
+//           ESN and MEID never cross over), --skip-spc-items;
+//   checks  the backup's model and variant against the target's (refused unless
+//           --allow-other-model), the SPC sent once when the plan holds SPC-protected items
+//           (a refusal stops here, nothing written);
+//   steps   QPST's order: CONTROL OFFLINE_D, NV writes per subscription, sync, Provisioning
+//           files, EFS_Backup files, NV_Items files, sync, RESET; then every item and file is
+//           read back and compared.
 #pragma once
 #include <functional>
 #include <optional>
@@ -15,8 +21,14 @@
 
 namespace cr::workflows {
 
+// The SPC QPST and most firmwares use unless a vendor set another.
+inline constexpr std::string_view kDefaultSpc = "000000";
+
 struct RestoreOptions {
-    nv::ImeiOverride imeis;  // --imei / --imei2
+    nv::ImeiOverride imeis;          // --imei / --imei2
+    std::string spc{kDefaultSpc};    // --spc: sent once when the plan holds protected items
+    bool skip_spc_items = false;     // --skip-spc-items: leave SPC-protected items out
+    bool allow_other_model = false;  // --allow-other-model: restore across models/variants
     // The target's own earlier backups' IMEIs (from the backup store), used to recognise a
     // target that shows no IMEI (CFUN=5). May be empty.
     std::vector<std::string> known_own_imeis;
@@ -33,17 +45,26 @@ struct RestoreReport {
     std::vector<std::string> backup_imeis;
     std::vector<std::string> target_imeis_before;
     std::vector<std::string> written_imeis;  // what NV 550 now holds per subscription
-    std::vector<std::string> notes;          // plan notes (IMEI replacements)
+    std::vector<nv::IdentityRow> identity;   // IMEIs, ESN, MEID: kept, restored, changed, absent
+    std::vector<std::string> model;          // backup vs target model/variant, as compared
+    std::vector<std::string> model_differences;  // non-empty only with --allow-other-model
+    std::vector<std::string> spc_items;          // SPC-protected items the plan writes
+    bool spc_sent = false;                       // the SPC was accepted before the writes
+    std::vector<std::string> notes;              // plan notes (IMEI replacements, items left out)
     std::size_t nv_written = 0;
     std::size_t nv_failed = 0;  // items the target refused (listed in differences)
     std::size_t files_written = 0;
     std::vector<std::string> differences;  // read-back mismatches; empty = verified
+    // Written but not readable back (write-only items, protected items after the SPC was
+    // refused at read-back): not claimed as verified, not counted as differences.
+    std::vector<std::string> unverified;
     DiagTraffic traffic;
     bool verified() const { return differences.empty(); }
 };
 
 // Restores `backup` onto `device` over DIAG. Throws SafetyError (before any write) when the
-// IMEI rules refuse, UsageError for an IMEI failing Luhn; device errors as ProtocolError etc.
+// identity rules or the model check refuse, UsageError for an IMEI failing Luhn, ProtocolError
+// (before any write) when the module refuses the SPC; device errors as ProtocolError etc.
 // A mismatch on read-back does not throw: it is in report.differences (the CLI exits 8).
 RestoreReport restore(Device& device, const nv::Calibration& backup, const RestoreOptions& options);
 

@@ -4,8 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include "nv/efs_layout.hpp"
+#include "nv/identity_items.hpp"
 #include "nv/nv_catalog.hpp"
 #include "src/util/error.hpp"
+#include "src/workflows/restore/restore_checks.hpp"
 
 namespace cr::workflows {
 
@@ -24,7 +26,8 @@ std::string join(const std::vector<std::string>& v) {
 
 class Writer {
   public:
-    Writer(DiagLink& link, RestoreReport& report) : link_(link), report_(report) {}
+    Writer(DiagLink& link, RestoreReport& report, std::string spc)
+        : link_(link), report_(report), spc_(std::move(spc)) {}
 
     void sync() {
         link_.efs.sync("/");
@@ -40,6 +43,12 @@ class Writer {
         diag::NvResult r = link_.nv.write(item.id, item.data, s);
         if (!r.ok() && r.status == static_cast<std::uint16_t>(diag::NvStatus::full)) {
             sync();
+            r = link_.nv.write(item.id, item.data, s);
+        }
+        if (r.diag_error == diag::kBadSpcMode && !report_.spc_sent) {
+            // An item this tool did not know to be protected: the SPC's first (and only) try.
+            unlock_spc(link_, spc_, {fmt::format("{} sub {}", nv::nv_display_name(item.id), sub)});
+            report_.spc_sent = true;
             r = link_.nv.write(item.id, item.data, s);
         }
         account(nv::kNvDataSize);
@@ -93,37 +102,105 @@ class Writer {
 
     DiagLink& link_;
     RestoreReport& report_;
+    std::string spc_;
     std::uint64_t unsynced_ = 0;
 };
 
+// After the reset the SPC unlock is gone: send it once more (the SPC the module has now) so
+// protected items can be read back; false when there are none to read or it was refused.
+bool unlock_for_read_back(DiagLink& link, const nv::RestorePlan& plan,
+                          const RestoreOptions& options, RestoreReport& report) {
+    if (!report.spc_sent) return false;
+    std::string spc = spc_after_restore(plan.content, options.spc);
+    try {
+        link.diag.send_spc(spc);
+        return true;
+    } catch (const ProtocolError& e) {
+        report.notes.push_back(fmt::format(
+            "the SPC was refused at read-back ({}): protected items are not verified", e.what()));
+        return false;
+    }
+}
+
+// Reads one written item back. Refusals that say nothing about the value (write-only items,
+// protected items without the SPC) are "not verified", not differences.
+void verify_item(DiagLink& link, std::size_t sub, const nv::NvItem& item, bool protected_readable,
+                 RestoreReport& report) {
+    std::string name = fmt::format("NV {} sub {}", nv::nv_display_name(item.id), sub);
+    nv::NvFileRef ref{item.id, sub, item.sub_index, item.sub_index != 0};
+    auto s = static_cast<std::uint16_t>(sub);
+    diag::NvResult r =
+        ref.indexed ? link.nv.read_indexed(item.id, static_cast<std::uint8_t>(item.sub_index), s)
+                    : link.nv.read(item.id, s);
+    if (r.ok()) {
+        if (!std::equal(item.data.begin(), item.data.end(), r.data.begin()))
+            report.differences.push_back(name + ": differs after restore");
+        return;
+    }
+    if (r.diag_error == diag::kBadParm) {
+        report.unverified.push_back(name + ": written; this firmware does not let it be read back");
+        return;
+    }
+    if (r.diag_error == diag::kBadSpcMode && !protected_readable) {
+        report.unverified.push_back(name +
+                                    ": written; protected, and the SPC was not accepted "
+                                    "for the read-back");
+        return;
+    }
+    report.differences.push_back(
+        fmt::format("{}: not readable after restore ({})", name, r.describe()));
+}
+
 }  // namespace
+
+TargetFacts read_target_facts(DiagLink& link) {
+    TargetFacts t;
+    t.identity = read_identity(link);
+    diag::NvResult meid = link.nv.read(nv::item::meid);
+    if (meid.ok()) t.meid = nv::identity_value(nv::identity_items()[3], meid.data);
+    t.model.model_id = t.identity.mobile_model_id;
+    t.model.firmware = t.identity.firmware;
+    return t;
+}
 
 nv::RestorePlan prepare_restore(DiagLink& link, const nv::Calibration& backup,
                                 const RestoreOptions& options, RestoreReport& report) {
-    nv::DeviceIdentity target = read_identity(link);
-    nv::TargetIdentity t = to_target_identity(target);
+    // Plan: who the target is and what may be written to it (pure, nv/restore_plan).
+    TargetFacts target = read_target_facts(link);
+    nv::TargetIdentity t = to_target_identity(target.identity);
+    t.meid = target.meid;
     t.chip_serial = options.chip_serial;
     t.known_own_imeis = options.known_own_imeis;
-    report.target_imeis_before = target.imeis;
+    report.target_imeis_before = target.identity.imeis;
     nv::RestorePlan plan = nv::plan_restore(backup, t, options.imeis);
     report.match = plan.match;
     report.backup_imeis = plan.backup_imeis;
+    report.identity = plan.identity;
     report.notes = plan.notes;
+    if (options.skip_spc_items) leave_out_protected(plan, report);
+    // Checks: the model, then (after the user agreed) the SPC; nothing is written before.
+    check_model(nv::compare_models(nv::backup_model(backup), target.model),
+                options.allow_other_model, report);
+    report.spc_items = protected_items(plan.content);
     std::string question = fmt::format(
         "Restore {} NV items and {} EFS files ({}; backup IMEI {}, target IMEI {}, writing IMEI "
         "{})?",
         nv::nv_item_count(plan.content), nv::efs_file_count(plan.content), to_string(plan.match),
-        join(plan.backup_imeis), join(target.imeis), join(plan.written_imeis));
+        join(plan.backup_imeis), join(target.identity.imeis), join(plan.written_imeis));
     if (options.confirm && !options.confirm(question))
         throw SafetyError("restore cancelled", "nothing was written; the device is unchanged",
                           "run it again and confirm, or pass --yes");
+    if (!report.spc_items.empty()) {
+        unlock_spc(link, options.spc, report.spc_items);
+        report.spc_sent = true;
+    }
     return plan;
 }
 
 void write_restore(DiagLink& link, const nv::RestorePlan& plan, const RestoreOptions& options,
                    RestoreReport& report) {
     const nv::Calibration& cal = plan.content;
-    Writer writer(link, report);
+    Writer writer(link, report, options.spc);
     link.diag.control(diag::ControlMode::offline_digital);
     std::size_t total = nv::nv_item_count(cal), done = 0;
     for (std::size_t s = 0; s < nv::kSubscriptions; ++s)
@@ -148,16 +225,10 @@ void verify_restore(DiagLink& link, const nv::RestorePlan& plan, const RestoreOp
                     RestoreReport& report) {
     const nv::Calibration& cal = plan.content;
     std::size_t total = nv::nv_item_count(cal) + nv::efs_file_count(cal), done = 0;
+    bool protected_readable = unlock_for_read_back(link, plan, options, report);
     for (std::size_t s = 0; s < nv::kSubscriptions; ++s)
         for (const auto& item : cal.nv[s]) {
-            nv::NvFileRef ref{item.id, s, item.sub_index, item.sub_index != 0};
-            auto got = read_nv_item(link, ref);
-            if (!got)
-                report.differences.push_back(fmt::format("NV {} sub {}: not readable after restore",
-                                                         nv::nv_display_name(item.id), s));
-            else if (got->data != item.data)
-                report.differences.push_back(fmt::format("NV {} sub {}: differs after restore",
-                                                         nv::nv_display_name(item.id), s));
+            verify_item(link, s, item, protected_readable, report);
             cr::report(options.progress, {"verify", "items", ++done, total, false});
         }
     std::vector<const nv::EfsFile*> planned;

@@ -1,14 +1,24 @@
 // The steps of a calibration restore over one DIAG link (QPST order), and the read-back.
 // Split from restore.cpp so the benchmark and rescue can run them over any transport.
 #pragma once
+#include "nv/model_check.hpp"
 #include "nv/restore_plan.hpp"
 #include "src/workflows/backup/backup_diag.hpp"
 #include "src/workflows/restore/restore.hpp"
 
 namespace cr::workflows {
 
-// Reads the target's identity, plans (IMEI rules), asks options.confirm. Throws SafetyError /
-// UsageError before anything is written.
+// What the target shows before the restore: identity (IMEIs, ESN, MEID) and model facts.
+struct TargetFacts {
+    nv::DeviceIdentity identity;  // read_identity()
+    std::string meid;             // NV 1943 ("" none)
+    nv::ModelFacts model;
+};
+TargetFacts read_target_facts(DiagLink& link);
+
+// The plan and the checks: reads the target, plans (identity rules), compares models, asks
+// options.confirm, and sends the SPC once when the plan holds protected items. Throws
+// SafetyError / UsageError / ProtocolError (SPC refused) before anything is written.
 nv::RestorePlan prepare_restore(DiagLink& link, const nv::Calibration& backup,
                                 const RestoreOptions& options, RestoreReport& report);
 

@@ -122,7 +122,9 @@ TEST_F(CalibrationCli, BackupWipeRestoreGivesBackEveryItemAndFile) {
     CliRun lost = run(fmt::format("{} --json backups diff {} {}", global_, a, wiped));
     EXPECT_EQ(lost.code, 8) << lost.out;
     auto missing = nlohmann::json::parse(lost.out)["differences"];
-    EXPECT_EQ(missing.size(), 1635u);  // 126 NV items (3 subscriptions) + 1509 files, all gone
+    // 126 NV items (3 subscriptions) + 1383 files, all gone. In QPST's layout the 126 /nvm
+    // copies of the NV records are not files of their own (1509 in the bundle).
+    EXPECT_EQ(missing.size(), 1509u);
     EXPECT_NE(missing.dump().find("NV 550 (NV_UE_IMEI_I) sub 0"), std::string::npos);
     CliRun restored = run(fmt::format("{} --yes restore {} -d sim:rm520n", global_, a));
     ASSERT_EQ(restored.code, 0) << restored.out;
@@ -132,6 +134,86 @@ TEST_F(CalibrationCli, BackupWipeRestoreGivesBackEveryItemAndFile) {
     auto j = nlohmann::json::parse(same.out);
     EXPECT_TRUE(j["identical"].get<bool>()) << same.out;
     EXPECT_TRUE(j["differences"].empty()) << same.out;
+}
+
+// A backup made by cellrescue converts to the files QPST would write (the byte-for-byte
+// fixture comparison is unit_nv's QpstShape; here the real backup of a module).
+TEST_F(CalibrationCli, ABackupConvertsToTheFilesQpstWouldWrite) {
+    ASSERT_EQ(run(global_ + " sim set rm520n --state healthy").code, 0);
+    auto bundle = (dir_ / "a.crb").string();
+    ASSERT_EQ(run(fmt::format("{} backup -d sim:rm520n -o {}", global_, bundle)).code, 0);
+    fs::path out = dir_ / "a_0.xqcn";
+    CliRun conv = run(fmt::format("convert {} {}", bundle, out.string()));
+    ASSERT_EQ(conv.code, 0) << conv.out;
+    std::string text = slurp(out);
+    EXPECT_EQ(text.back(), '>');
+    EXPECT_NE(text.find("<Storage Name='" + fs::absolute(out).lexically_normal().string() + "'>"),
+              std::string::npos);
+    auto prov = text.find("<Storage Name='Provisioning_Item_Files'>");
+    auto nv_items = text.find("<Storage Name='NV_Items'>");
+    auto backup = text.find("<Storage Name='EFS_Backup'>");
+    ASSERT_NE(prov, std::string::npos);
+    EXPECT_LT(prov, nv_items);
+    EXPECT_LT(nv_items, backup);
+    // NV_Items is empty; no /nvm/num/550 file next to the NV 550 record.
+    EXPECT_NE(text.find("<Storage Name='NV_Items'>\n        <Storage Name='EFS_Dir'/>"),
+              std::string::npos);
+    EXPECT_EQ(text.find("2F 6E 76 6D 2F 6E 75 6D 2F 35 35 30 "),
+              std::string::npos);  // /nvm/num/550
+    CliRun qcn = run(fmt::format("convert {} {}", bundle, (dir_ / "a.qcn").string()));
+    ASSERT_EQ(qcn.code, 0) << qcn.out;
+    CliRun back = run(fmt::format("convert {} {}", (dir_ / "a.qcn").string(), out.string()));
+    ASSERT_EQ(back.code, 0) << back.out;
+    EXPECT_EQ(slurp(out), text);  // the .qcn holds the same tree, byte for byte as XQCN
+}
+
+// Issue 12's "done when": QPST-shaped files of another module restore onto a virtual module
+// with exit 0, the target's own IMEIs, ESN and MEID kept, and the report listing each.
+TEST_F(CalibrationCli, ADonorFileRestoresWithTheTargetsOwnIdentityListed) {
+    auto donor = (dir_ / "donor_0.xqcn").string();
+    ASSERT_EQ(run(global_ + " sim set rm520n#2 --state healthy").code, 0);
+    ASSERT_EQ(run(fmt::format("{} backup -d sim:rm520n#2 -o {}", global_, donor)).code, 0);
+    CliRun show = run(global_ + " --json sim show rm520n");
+    auto own = nlohmann::json::parse(show.out.substr(show.out.find('{'))).at("imeis");
+    ASSERT_EQ(own.size(), 2u);
+    std::string imeis =
+        fmt::format("--imei {} --imei2 {}", own[0].get<std::string>(), own[1].get<std::string>());
+    CliRun meid_before = run(global_ + " diag nv read 1943 -d sim:rm520n");
+    CliRun esn_before = run(global_ + " --json diag nv read 0 -d sim:rm520n");
+
+    CliRun r =
+        run(fmt::format("{} --json --yes restore {} -d sim:rm520n {}", global_, donor, imeis));
+    ASSERT_EQ(r.code, 0) << r.out;
+    auto j = nlohmann::json::parse(r.out.substr(r.out.rfind("\n{") + 1));
+    EXPECT_TRUE(j.at("verified").get<bool>());
+    ASSERT_EQ(j.at("identity").size(), 4u);
+    for (const auto& row : j.at("identity")) {
+        EXPECT_EQ(row.at("action"), "kept") << row.dump();
+        EXPECT_NE(row.at("target_before"), "") << row.dump();
+    }
+    EXPECT_EQ(j.at("identity")[0].at("written"), own[0]);
+    EXPECT_EQ(j.at("identity")[1].at("written"), own[1]);
+    EXPECT_NE(j.at("identity")[2].at("backup"), j.at("identity")[2].at("target_before"));
+    EXPECT_EQ(run(global_ + " diag nv read 1943 -d sim:rm520n").out, meid_before.out);
+    EXPECT_EQ(run(global_ + " --json diag nv read 0 -d sim:rm520n").out, esn_before.out);
+    CliRun text = run(fmt::format("{} --yes restore {} -d sim:rm520n {}", global_, donor, imeis));
+    EXPECT_EQ(text.code, 0) << text.out;
+    EXPECT_NE(text.out.find("MEID"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("the donor's is not written"), std::string::npos) << text.out;
+
+    // Another variant is refused (nothing written), unless allowed.
+    ASSERT_EQ(run(global_ + " sim set rm520n --firmware RM520NGLAPR01A03M4G").code, 0);
+    CliRun glap = run(fmt::format("{} --yes restore {} -d sim:rm520n {}", global_, donor, imeis));
+    EXPECT_EQ(glap.code, 7) << glap.out;
+    EXPECT_NE(glap.out.find("RM520N-GLAA"), std::string::npos) << glap.out;
+    EXPECT_NE(glap.out.find("RM520N-GLAP"), std::string::npos) << glap.out;
+    EXPECT_NE(glap.out.find("--allow-other-model"), std::string::npos) << glap.out;
+    CliRun allowed = run(fmt::format("{} --yes restore {} -d sim:rm520n {} --allow-other-model",
+                                     global_, donor, imeis));
+    EXPECT_EQ(allowed.code, 0) << allowed.out;
+    CliRun bad_spc =
+        run(fmt::format("{} --yes restore {} -d sim:rm520n --spc 12ab", global_, donor));
+    EXPECT_EQ(bad_spc.code, 2) << bad_spc.out;
 }
 
 TEST_F(CalibrationCli, ReadsInFlightOrOneAtATimeGiveTheSameBackup) {

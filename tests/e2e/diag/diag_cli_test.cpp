@@ -136,4 +136,42 @@ TEST_F(DiagCli, SimServeExposesTheDiagPortOnAPty) {
     EXPECT_FALSE(std::filesystem::exists(links / "diag"));
 }
 
+// `sim serve` and `-d sim:` commands on the same module share one state at all times: a write
+// over the served pty (named by its link, as any tool would) is seen by a command at once, and
+// the other way round, with no EFS sync in between.
+TEST_F(DiagCli, SimServeAndSimCommandsShareOneState) {
+    auto links = dir / "ports";
+    ASSERT_EQ(run("sim show rm520n").code, 0);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        std::string sims = (dir / "sims").string(), l = links.string();
+        ::execl(CR_BINARY, CR_BINARY, "--sim-dir", sims.c_str(), "sim", "serve", "rm520n", "--dir",
+                l.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    for (int i = 0; i < 200 && !std::filesystem::exists(links / "at"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::string served = (links / "diag").string();
+    auto w1 = run("--yes diag nv write 6000 a1b2 -d " + served);
+    EXPECT_EQ(w1.code, 0) << w1.out;
+    auto r1 = run("diag nv read 6000 -d sim:rm520n");
+    EXPECT_EQ(r1.code, 0) << r1.out;
+    EXPECT_NE(r1.out.find("data: a1 b2"), std::string::npos) << r1.out;
+    auto w2 = run("--yes diag nv write 6001 c3 -d sim:rm520n");
+    EXPECT_EQ(w2.code, 0) << w2.out;
+    auto r2 = run("diag nv read 6001 -d " + served);
+    EXPECT_EQ(r2.code, 0) << r2.out;
+    EXPECT_NE(r2.out.find("data: c3"), std::string::npos) << r2.out;
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    // The link is gone with the server: a clear error, not a hang or a "tty" guess.
+    std::filesystem::create_symlink("/dev/pts/987654", dir / "stale-link");
+    auto gone = run("diag nv read 550 -d " + (dir / "stale-link").string());
+    EXPECT_EQ(gone.code, 3) << gone.out;
+    EXPECT_NE(gone.out.find("is a link to /dev/pts/987654, which does not exist"),
+              std::string::npos)
+        << gone.out;
+}
+
 }  // namespace

@@ -5,7 +5,9 @@
 
 #include <filesystem>
 
+#include "nv/efs_layout.hpp"
 #include "nv/imei.hpp"
+#include "nv/nv_catalog.hpp"
 #include "nv/qcn.hpp"
 #include "nv/xqcn.hpp"
 #include "sim/core/provisioning.hpp"
@@ -63,6 +65,33 @@ class Calibration : public ::testing::Test {
     fs::path dir_;
 };
 
+// A cellrescue export has QPST's layout (PROTOCOLS.md §6): groups in QPST's order, rfnv under
+// EFS_Backup, the other item files under Provisioning_Item_Files, NV_Items empty, no /nvm
+// copies of NV records, the root named after the file, no line end at the end.
+void expect_qpst_layout(const std::string& text, const fs::path& file) {
+    EXPECT_EQ(text.back(), '>');
+    EXPECT_NE(text.find("<Storage Name='" + nv::xqcn_root_name(file) + "'>"), std::string::npos);
+    EXPECT_LT(text.find("Name='Provisioning_Item_Files'"), text.find("Name='EFS_Backup'"));
+    nv::Calibration cal = nv::read_xqcn(text);
+    EXPECT_TRUE(cal.files(nv::EfsGroup::nv_items).empty());
+    std::size_t rfnv = 0;
+    for (nv::EfsGroup g : nv::kEfsGroups)
+        for (const auto& f : cal.files(g)) {
+            bool is_rfnv = f.path.starts_with("/nv/item_files/rfnv/");
+            rfnv += is_rfnv;
+            if (is_rfnv) {
+                EXPECT_EQ(g, nv::EfsGroup::efs_backup) << f.path;
+            } else if (f.path.starts_with("/nv/item_files/")) {
+                EXPECT_EQ(g, nv::EfsGroup::provisioning) << f.path;
+            }
+            if (auto ref = nv::parse_nv_file_path(f.path)) {
+                EXPECT_EQ(nv::find_item(cal, ref->subscription, ref->id, ref->index), nullptr)
+                    << f.path << " duplicates its NV record";
+            }
+        }
+    EXPECT_GT(rfnv, 1000u);
+}
+
 TEST_F(Calibration, HealthyBackupCfun5RestoreGivesBackEverything) {
     set_state("rm520n", "healthy");
     BackupResult first = take_backup("rm520n", dir_ / "first.xqcn");
@@ -90,15 +119,20 @@ TEST_F(Calibration, HealthyBackupCfun5RestoreGivesBackEverything) {
     EXPECT_EQ(from_bundle.nv, cal.nv);
     EXPECT_EQ(from_bundle.efs, cal.efs);
     EXPECT_EQ(from_bundle.identity, cal.identity);
-    // The exported XQCN too, and it re-serialises byte for byte.
+    // The exported XQCN is the backup as QPST lays it out (no /nvm copies of NV records), and
+    // it re-serialises byte for byte.
+    const nv::Calibration shaped = nv::qpst_shaped(cal);
     nv::Calibration from_xqcn = nv::read_xqcn_file(dir_ / "first.xqcn");
-    EXPECT_TRUE(nv::diff_calibration(cal, from_xqcn).empty());
+    EXPECT_TRUE(nv::diff_calibration(shaped, from_xqcn).empty());
     Bytes text = read_file(dir_ / "first.xqcn");
     EXPECT_EQ(nv::write_xqcn(from_xqcn), std::string(as_chars(text)));
+    expect_qpst_layout(std::string(as_chars(text)), dir_ / "first.xqcn");
     // Every format loads to the same content; a bundle with one flipped byte is refused.
     for (const char* name : {"y.qcn", "z.crb"}) {
         export_calibration(cal, dir_ / name, format_from_path(name));
-        EXPECT_TRUE(nv::diff_calibration(cal, load_calibration(dir_ / name)).empty()) << name;
+        const nv::Calibration& want =
+            format_from_path(name) == CalibrationFormat::qcn ? shaped : cal;
+        EXPECT_TRUE(nv::diff_calibration(want, load_calibration(dir_ / name)).empty()) << name;
     }
     Bytes bundle = read_file(first.bundle);
     bundle[bundle.size() / 2] ^= 0x01;
@@ -130,10 +164,16 @@ TEST_F(Calibration, AnotherModulesBackupIsRefusedWithoutImei) {
     EXPECT_EQ(report.written_imeis, own);
     BackupResult after = take_backup("rm520n");
     EXPECT_EQ(after.calibration.identity.imeis, own);
-    // Everything else is the donor's; the IMEI (NV 550 and its EFS copies) is the target's.
+    // Everything else is the donor's; the identity is not: the IMEIs (NV 550 and its EFS
+    // copies) are the target's own, and the donor's ESN (NV 0) and MEID (NV 1943) were not
+    // written (the wiped target had none of its own to keep).
     auto diffs = nv::diff_calibration(donor.calibration, after.calibration);
-    EXPECT_EQ(diffs.size(), 4u);  // NV 550 sub 0/1, /nvm/num/550, /nvm/context1/550
-    for (const auto& d : diffs) EXPECT_NE(d.find("550"), std::string::npos) << d;
+    EXPECT_EQ(diffs.size(), 8u);  // NV 550 sub 0/1 and their files; NV 0, 1943 and their files
+    for (const auto& d : diffs)
+        EXPECT_TRUE(d.find("550") != std::string::npos || d.find("NV_ESN_I") != std::string::npos ||
+                    d.find("/nvm/num/0 ") != std::string::npos ||
+                    d.find("1943") != std::string::npos)
+            << d;
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ std::string with_check(const std::string& first14) {
 
 TEST(RestorePlan, SameDeviceRestoresAsIs) {
     Calibration backup = test::sample_calibration();
-    TargetIdentity target{{kDonor, kDonor2}, 0, 0, {}};
+    TargetIdentity target{{kDonor, kDonor2}, 0, 0, {}, {}};
     RestorePlan plan = plan_restore(backup, target, {});
     EXPECT_EQ(plan.match, TargetMatch::same_device);
     EXPECT_EQ(plan.content, backup);
@@ -27,7 +27,7 @@ TEST(RestorePlan, SameDeviceRestoresAsIs) {
 
 TEST(RestorePlan, DifferentDeviceRefusedWithoutImei) {
     Calibration backup = test::sample_calibration();
-    TargetIdentity target{{with_check("35693803564380")}, 0, 0, {}};
+    TargetIdentity target{{with_check("35693803564380")}, 0, 0, {}, {}};
     EXPECT_THROW(plan_restore(backup, target, {}), SafetyError);
 }
 
@@ -38,7 +38,7 @@ TEST(RestorePlan, UnknownTargetRefusedWithoutImei) {
 
 TEST(RestorePlan, UnknownTargetRecognisedByOwnBackups) {
     Calibration backup = test::sample_calibration();
-    TargetIdentity target{{}, 0, 0, {kDonor}};
+    TargetIdentity target{{}, 0, 0, {kDonor}, {}};
     EXPECT_EQ(plan_restore(backup, target, {}).match, TargetMatch::same_device);
 }
 
@@ -53,7 +53,7 @@ TEST(RestorePlan, UnknownTargetRecognisedByLabelImei) {
 TEST(RestorePlan, ChipSerialDecides) {
     Calibration backup = test::sample_calibration();
     backup.identity.chip_serial = 0x1234;
-    TargetIdentity target{{}, 0, 0x1234, {}};
+    TargetIdentity target{{}, 0, 0x1234, {}, {}};
     EXPECT_EQ(plan_restore(backup, target, {}).match, TargetMatch::same_device);
     target.chip_serial = 0x9999;
     target.imeis = {kDonor};  // a copied IMEI does not make it the same unit
@@ -64,7 +64,7 @@ TEST(RestorePlan, DifferentDeviceGetsItsOwnImeiEverywhere) {
     Calibration backup = test::sample_calibration();
     std::string own = with_check("35693803564380");
     std::string own2 = with_check("35391805000000");
-    TargetIdentity target{{own}, 0, 0, {}};
+    TargetIdentity target{{own}, 0, 0, {}, {}};
     RestorePlan plan = plan_restore(backup, target, {own, own2});
     EXPECT_EQ(plan.match, TargetMatch::different_device);
     EXPECT_EQ(plan.written_imeis, (std::vector<std::string>{own, own2}));
@@ -81,7 +81,7 @@ TEST(RestorePlan, DifferentDeviceGetsItsOwnImeiEverywhere) {
 TEST(RestorePlan, SecondImeiRequiredWhenBackupHasOne) {
     Calibration backup = test::sample_calibration();
     std::string own = with_check("35693803564380");
-    EXPECT_THROW(plan_restore(backup, TargetIdentity{{own}, 0, 0, {}}, {own, std::nullopt}),
+    EXPECT_THROW(plan_restore(backup, TargetIdentity{{own}, 0, 0, {}, {}}, {own, std::nullopt}),
                  SafetyError);
 }
 
@@ -90,7 +90,7 @@ TEST(RestorePlan, LuhnFailureIsNeverPlanned) {
     std::string own = with_check("35693803564380");
     std::string wrong = own;
     wrong.back() = static_cast<char>('0' + (own.back() - '0' + 1) % 10);
-    EXPECT_THROW(plan_restore(backup, TargetIdentity{{own}, 0, 0, {}}, {wrong, kDonor2}),
+    EXPECT_THROW(plan_restore(backup, TargetIdentity{{own}, 0, 0, {}, {}}, {wrong, kDonor2}),
                  UsageError);
     EXPECT_THROW(replace_imei(backup, 0, wrong), UsageError);
     EXPECT_EQ(imeis_of(backup)[0], kDonor);
@@ -98,13 +98,13 @@ TEST(RestorePlan, LuhnFailureIsNeverPlanned) {
 
 TEST(RestorePlan, DonorImeiAsOverrideOnDifferentDeviceIsRefused) {
     Calibration backup = test::sample_calibration();
-    TargetIdentity target{{with_check("35693803564380")}, 0, 0, {}};
+    TargetIdentity target{{with_check("35693803564380")}, 0, 0, {}, {}};
     EXPECT_THROW(plan_restore(backup, target, {kDonor, kDonor2}), SafetyError);
 }
 
 TEST(RestorePlan, SameDeviceWithConflictingImeiIsRefused) {
     Calibration backup = test::sample_calibration();
-    TargetIdentity target{{kDonor}, 0, 0, {}};
+    TargetIdentity target{{kDonor}, 0, 0, {}, {}};
     EXPECT_THROW(plan_restore(backup, target, {with_check("35693803564380"), std::nullopt}),
                  SafetyError);
 }

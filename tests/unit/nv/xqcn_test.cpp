@@ -68,7 +68,10 @@ TEST(Xqcn, LayoutDetails) {
     EXPECT_EQ(text.find('\r'), std::string::npos);
     EXPECT_NE(text.find("<Stream Length='0' Name='NV_ITEM_ARRAY_SIM_2' Value=''/>"),
               std::string::npos);
-    EXPECT_NE(text.find("Value='02 00 00 00 00 00 '/>\n</Storage>\n"), std::string::npos);
+    EXPECT_TRUE(text.ends_with("Value='02 00 00 00 00 00 '/>\n</Storage>"));  // QPST ends with '>'
+    // Provisioning_Item_Files and NV_Items come before EFS_Backup, as QPST writes them.
+    EXPECT_LT(text.find("Name='Provisioning_Item_Files'"), text.find("Name='NV_Items'"));
+    EXPECT_LT(text.find("Name='NV_Items'"), text.find("Name='EFS_Backup'"));
     EXPECT_NE(text.find("<Storage Name='00024655'>"), std::string::npos);
 }
 
