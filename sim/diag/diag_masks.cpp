@@ -66,7 +66,9 @@ Bytes MaskCommands::log_config(ByteView req) {
             std::uint32_t bits = r.u32();
             if (equip >= kEquipIds) return w.u32(1).u32(equip).u32(0).take();
             std::uint32_t allowed = std::min(bits, kLastItem[equip] + 1);
-            if (r.remaining() != (bits + 7) / 8) return diag_error_reply(kBadLen, req);
+            // 64-bit: a hostile bit count near 2^32 must not wrap to a short mask
+            if (r.remaining() != (static_cast<std::uint64_t>(bits) + 7) / 8)
+                return diag_error_reply(kBadLen, req);
             ByteView mask = r.rest().first((allowed + 7) / 8);
             log_masks_[equip].assign(mask.begin(), mask.end());
             masks_.logs = std::any_of(log_masks_.begin(), log_masks_.end(),
