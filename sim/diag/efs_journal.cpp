@@ -36,14 +36,25 @@ std::uint32_t fresh_generation(std::uint32_t old) {
     return g == 0 || g == old ? old + 1 : g;
 }
 
-// Cross-thread, cross-process lock of one module's EFS (flock per open file description).
-int lock_efs(const VirtualModule& module) {
+// The lock file of one module's EFS. flock works per open file description, so each opener
+// (thread or process) excludes every other.
+int open_efs_lock(const VirtualModule& module) {
     int fd = ::open((module.dir() / ".efs.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         throw IoError(fmt::format("cannot lock the virtual EFS of {}: {}", module.id(),
                                   std::strerror(errno)));
-    while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    return fd;
+}
+
+void flock_wait(int fd, int op) {
+    while (::flock(fd, op) != 0 && errno == EINTR) {
     }
+}
+
+// A one-off lock (load/store outside a session): released by closing.
+int lock_efs(const VirtualModule& module) {
+    int fd = open_efs_lock(module);
+    flock_wait(fd, LOCK_EX);
     return fd;
 }
 
@@ -130,15 +141,20 @@ void apply_efs_change(EfsTree& tree, const EfsChange& c) {
 
 // ---- SharedEfs ----------------------------------------------------------------------------
 
-SharedEfs::SharedEfs(VirtualModule& module) : module_(module), capacity_(efs_capacity(module)) {
-    int fd = lock_efs(module_);
+SharedEfs::SharedEfs(VirtualModule& module)
+    : module_(module), capacity_(efs_capacity(module)), lock_fd_(open_efs_lock(module)) {
+    flock_wait(lock_fd_, LOCK_EX);
     try {
         reload();
     } catch (...) {
-        ::close(fd);
+        ::close(lock_fd_);
         throw;
     }
-    ::close(fd);
+    flock_wait(lock_fd_, LOCK_UN);
+}
+
+SharedEfs::~SharedEfs() {
+    ::close(lock_fd_);
 }
 
 void SharedEfs::reload() {
@@ -232,7 +248,8 @@ bool SharedEfs::append(const std::vector<EfsChange>& changes) {
 
 // ---- Access -------------------------------------------------------------------------------
 
-SharedEfs::Access::Access(SharedEfs& efs) : efs_(efs), lock_fd_(lock_efs(efs.module_)) {
+SharedEfs::Access::Access(SharedEfs& efs) : efs_(efs) {
+    flock_wait(efs_.lock_fd_, LOCK_EX);
     try {
         Bytes header = read_efs_bytes(efs_.module_, 0, kEfsImageHeaderSize);
         bool same = header == efs_.header_;
@@ -244,13 +261,13 @@ SharedEfs::Access::Access(SharedEfs& efs) : efs_(efs), lock_fd_(lock_efs(efs.mod
         else if (!same)
             efs_.reload();
     } catch (...) {
-        ::close(lock_fd_);
+        flock_wait(efs_.lock_fd_, LOCK_UN);
         throw;
     }
 }
 
 SharedEfs::Access::~Access() {
-    ::close(lock_fd_);  // releases the flock
+    flock_wait(efs_.lock_fd_, LOCK_UN);
 }
 
 SharedEfs::Result SharedEfs::Access::commit(const std::vector<std::string>& paths,

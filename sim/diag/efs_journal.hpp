@@ -46,6 +46,7 @@ void apply_efs_change(EfsTree& tree, const EfsChange& change);
 class SharedEfs {
   public:
     explicit SharedEfs(VirtualModule& module);
+    ~SharedEfs();
     SharedEfs(const SharedEfs&) = delete;
     SharedEfs& operator=(const SharedEfs&) = delete;
 
@@ -53,6 +54,7 @@ class SharedEfs {
 
     // One request's exclusive access: holds the module's EFS lock (flock on DIR/.efs.lock,
     // across threads and processes) and starts from the tree as the partition holds it now.
+    // One at a time per SharedEfs (a session serves its requests in order).
     class Access {
       public:
         explicit Access(SharedEfs& efs);
@@ -73,7 +75,6 @@ class SharedEfs {
         Result commit(const std::vector<std::string>& paths,
                       const std::vector<std::optional<EfsNode>>& before);
         SharedEfs& efs_;
-        int lock_fd_ = -1;
     };
     Access access() { return Access(*this); }
 
@@ -89,6 +90,7 @@ class SharedEfs {
 
     VirtualModule& module_;
     std::uint64_t capacity_;
+    int lock_fd_;  // this session's own open of DIR/.efs.lock (flock per request)
     EfsTree tree_;
     bool has_image_ = false;
     Bytes header_;  // the image header as last read
