@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "nv/calibration.hpp"
+#include "nv/efs_layout.hpp"
 #include "src/archive/backup_store.hpp"
 #include "src/workflows/backup/backup.hpp"
 
@@ -37,6 +38,8 @@ void add_list(CLI::App& backups, Context& ctx) {
 
 // Contents only: NV items per subscription and EFS files per group. File times are left out on
 // purpose: a restore writes contents, not times, so a backup taken after it differs there.
+// Our own backups are compared in QPST's layout (what their .xqcn/.qcn hold), so a bundle and
+// its export compare equal: the /nvm copies of NV records are the records themselves.
 void add_diff(CLI::App& backups, Context& ctx) {
     auto* cmd = backups.add_subcommand(
         "diff", "compare two calibration backups (bundle, .xqcn, .qcn): NV items and EFS files");
@@ -45,8 +48,11 @@ void add_diff(CLI::App& backups, Context& ctx) {
     cmd->add_option("first", *first, "bundle, .xqcn or .qcn")->required();
     cmd->add_option("second", *second, "bundle, .xqcn or .qcn")->required();
     cmd->callback([&ctx, first, second] {
-        nv::Calibration a = workflows::load_calibration(*first);
-        nv::Calibration b = workflows::load_calibration(*second);
+        auto comparable = [](nv::Calibration c) {
+            return nv::made_by_cellrescue(c) ? nv::qpst_shaped(c) : c;
+        };
+        nv::Calibration a = comparable(workflows::load_calibration(*first));
+        nv::Calibration b = comparable(workflows::load_calibration(*second));
         std::vector<std::string> differences = nv::diff_calibration(a, b);
         std::string text = fmt::format("{} vs {}: {} NV items / {} EFS files vs {} / {}\n", *first,
                                        *second, nv::nv_item_count(a), nv::efs_file_count(a),

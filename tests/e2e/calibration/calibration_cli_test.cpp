@@ -165,6 +165,8 @@ TEST_F(CalibrationCli, ABackupConvertsToTheFilesQpstWouldWrite) {
     CliRun back = run(fmt::format("convert {} {}", (dir_ / "a.qcn").string(), out.string()));
     ASSERT_EQ(back.code, 0) << back.out;
     EXPECT_EQ(slurp(out), text);  // the .qcn holds the same tree, byte for byte as XQCN
+    CliRun same = run(fmt::format("{} backups diff {} {}", global_, bundle, out.string()));
+    EXPECT_EQ(same.code, 0) << same.out;  // the bundle and its export hold the same contents
 }
 
 // Issue 12's "done when": QPST-shaped files of another module restore onto a virtual module
