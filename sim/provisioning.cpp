@@ -1,8 +1,10 @@
 #include <fmt/format.h>
 
+#include "sim/core/module_settings.hpp"
 #include "sim/core/provisioning.hpp"
 #include "sim/diag/efs_store.hpp"
 #include "sim/firehose/factory_flash.hpp"
+#include "sim/ublox/ublox_state.hpp"
 #include "src/util/error.hpp"
 
 namespace cr::sim {
@@ -15,11 +17,12 @@ void provision_factory(VirtualModule& module) {
     module.update([](ModuleState& s) {
         s.mode = Mode::normal;
         s.firehose_running = false;
+        reset_settings(s);
     });
 }
 
 std::vector<std::string> known_states() {
-    return {"normal", "edl", "crashdump", "healthy", "cfun5"};
+    return {"normal", "edl", "crashdump", "healthy", "cfun5", "full-flash"};
 }
 
 namespace {
@@ -39,7 +42,19 @@ void wipe_efs2(VirtualModule& module) {
     std::uint8_t erased = module.model().storage == StorageKind::nand ? 0xFF : 0x00;
     module.storage().erase(efs2->start_sector, efs2->num_sectors, erased);
     module.storage().sync();
+    module.update([](ModuleState& s) { reset_settings(s); });  // modem NV went with efs2
     set_mode(module, Mode::normal);
+}
+
+// u-blox EasyFlash (Windows) full flash: MNO profile and NVM settings back to factory. Quectel
+// modules are flashed over Firehose (`cellrescue flash`), which resets them the real way.
+void full_flash(VirtualModule& module) {
+    if (module.model().vendor != Vendor::ublox)
+        throw UsageError(
+            fmt::format("full-flash is the u-blox EasyFlash path; flash the {} "
+                        "with `cellrescue flash PACKAGE -d sim:{}`",
+                        module.model().product, module.id()));
+    module.update([&](ModuleState& s) { ublox::full_flash_reset(s, module.model()); });
 }
 
 }  // namespace
@@ -59,6 +74,8 @@ void apply_state(VirtualModule& module, std::string_view state, const StateOptio
         provision_factory(module);
     } else if (state == "cfun5") {
         wipe_efs2(module);
+    } else if (state == "full-flash") {
+        full_flash(module);
     } else {
         std::string all;
         for (const auto& s : known_states()) all += (all.empty() ? "" : ", ") + s;

@@ -4,6 +4,7 @@
 #include "sim/at/at_state.hpp"
 #include "sim/at/module_facts.hpp"
 #include "sim/at/quectel_personality.hpp"
+#include "sim/at/quectel_settings.hpp"
 
 namespace cr::sim {
 namespace {
@@ -50,6 +51,7 @@ std::string QuectelPersonality::dispatch(std::string_view cmd, bool& drop) {
         if (v == "1,1" || v == "0,1" || v == "4,1") {
             // Reset: the restored EFS becomes live, the port drops, RDY greets the next open.
             reset_modem(module_);
+            quectel_settings_boot(module_);  // reboot-effect settings become live
             at_state::set(module_, "cfun", 1);
             at_state::set(module_, "rdy_pending", true);
             drop = true;
@@ -84,6 +86,7 @@ std::string QuectelPersonality::dispatch(std::string_view cmd, bool& drop) {
         // and says so, rather than pretending a restore happened.
         return cme(4);
     }
+    if (auto reply = quectel_settings_command(module_, cmd)) return *reply;
     return "\r\nERROR\r\n";
 }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocols/firehose/firehose_reply.hpp"
+#include "sim/core/module_settings.hpp"
 #include "sim/firehose/sector_expression.hpp"
 #include "sim/firehose/target_storage.hpp"
 #include "src/util/digest.hpp"
@@ -288,6 +289,7 @@ class Target {
             have = 0;
         }
         storage.sync();
+        note_flash_write(module_, s.start, s.count);  // a firmware write resets the settings
         if (!complete) {
             nak({}, fmt::format("Write failed: {} runs past the good blocks of its partition",
                                 cmd.attr("label", "the data")));
@@ -323,6 +325,7 @@ class Target {
                                       s.count, storage.pages_per_block()));
         storage.erase(s.start, s.count);
         storage.sync();
+        note_flash_write(module_, s.start, s.count);
         respond(true);
     }
 

@@ -72,6 +72,7 @@ bool UbloxServer::boot() {
         update_mode_loop();
         u = state();
     }
+    if (u.reboot_pending) activate_settings();  // the reboot finished while no one listened
     greet();
     if (u.pending_fotastat) {
         info(u.pending_fotastat == 128 ? "+UFOTASTAT: 2,2,100"
@@ -98,7 +99,9 @@ void UbloxServer::handle(const std::string& line) {
         echo_ = up == "ATE1";
         return final(true);
     }
-    if (handle_identity(up) || handle_settings(up) || handle_files(up, line)) return;
+    if (handle_identity(up) || handle_settings(up) || handle_radio_settings(up, line) ||
+        handle_files(up, line))
+        return;
     if (up.starts_with("AT+UFWUPD")) return ufwupd(up);
     if (up.starts_with("AT+UFWINSTALL")) return ufwinstall(up);
     final(false);
@@ -215,7 +218,9 @@ bool UbloxServer::handle_files(const std::string& up, const std::string& line) {
 }
 
 void UbloxServer::reboot() {
+    change([](ModuleState&, UbloxState& st) { st.reboot_pending = true; });
     nap(Millis(5000));
+    activate_settings();
     change([](ModuleState&, UbloxState& st) { st.cfun = 1; });
     echo_ = true;
     greet();

@@ -36,6 +36,9 @@ class UbloxServer {
     bool handle_identity(const std::string& up);
     bool handle_settings(const std::string& up);
     bool handle_files(const std::string& up, const std::string& line);
+    // +URAT, +UBANDMASK, +USIO, +CGDCONT (ublox_settings.cpp)
+    bool handle_radio_settings(const std::string& up, const std::string& line);
+    void activate_settings();  // a boot: reboot-effect settings and a new MNO profile go live
 
     // updates (ublox_update.cpp)
     void ufwupd(const std::string& up);

@@ -32,6 +32,7 @@ UbloxState load(const ModuleState& state) {
     u.install_version = j.value("install_version", "");
     u.install_code = j.value("install_code", 0);
     u.pending_fotastat = j.value("pending_fotastat", 0);
+    u.reboot_pending = j.value("reboot_pending", false);
     return u;
 }
 
@@ -49,7 +50,8 @@ void store(ModuleState& state, const UbloxState& u) {
                             {"install_until_ms", u.install_until_ms},
                             {"install_version", u.install_version},
                             {"install_code", u.install_code},
-                            {"pending_fotastat", u.pending_fotastat}};
+                            {"pending_fotastat", u.pending_fotastat},
+                            {"reboot_pending", u.reboot_pending}};
 }
 
 std::string ati9(const std::string& firmware) {

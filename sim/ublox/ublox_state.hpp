@@ -31,6 +31,7 @@ struct UbloxState {
     std::string install_version;  // firmware after the install ("" when it will fail)
     int install_code = 0;         // result code of that install
     int pending_fotastat = 0;     // result to announce with +UFOTASTAT at the next boot
+    bool reboot_pending = false;  // AT+CFUN=15 accepted; settings go live when it is done
 };
 
 UbloxState load(const ModuleState& state);
@@ -42,6 +43,9 @@ std::string ati9(const std::string& firmware);
 std::string cgmr(const std::string& firmware);
 // True for the all-zero engineering firmware that answers phone failure to AT+CFUN=1.
 bool engineering_firmware(const std::string& firmware);
+
+// An EasyFlash full flash: MNO profile and every NVM setting back to factory (FOAT keeps them).
+void full_flash_reset(ModuleState& state, const ModelSpec& model);
 
 Millis scaled(const UbloxState& u, Millis real);
 std::int64_t now_ms();
