@@ -57,10 +57,14 @@ void add_rescue(CLI::App& app, Context& ctx) {
     cmd->add_option("--package", *package,
                     "firmware package to reflash when the firmware is broken");
     cmd->add_option("--imei", *imei, "the module's own IMEI (from its label); Luhn-checked");
-    cmd->callback([&ctx, package, imei] {
+    auto no_settings = std::make_shared<bool>(false);
+    cmd->add_flag("--no-restore-settings", *no_settings,
+                  "do not re-apply the module's saved settings after the repair");
+    cmd->callback([&ctx, package, imei, no_settings] {
         auto device = ctx.open_device();
         workflows::RescueOptions o;
         o.store_dir = ctx.backup_dir();
+        o.restore_settings = !*no_settings;
         if (!package->empty()) o.package = std::filesystem::path(*package);
         if (!imei->empty()) o.imei = *imei;
         o.confirm = [&ctx](const std::string& plan) {

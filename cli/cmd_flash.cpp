@@ -16,6 +16,7 @@ struct FlashArgs {
     std::string package, programmer;
     bool dry_run = false, factory = false, no_backup = false, understand = false;
     bool no_reset = false;
+    bool restore_settings = false;
 };
 
 void run_flash(Context& ctx, const FlashArgs& a) {
@@ -28,6 +29,9 @@ void run_flash(Context& ctx, const FlashArgs& a) {
     o.i_understand_calibration_loss = a.understand;
     o.backup_dir = ctx.backup_dir();
     o.reset = !a.no_reset;
+    o.restore_settings = a.restore_settings;
+    if (a.restore_settings && a.no_reset)
+        throw UsageError("--restore-settings needs the reset at the end (drop --no-reset)");
     workflows::check_flash_overrides(o);
     if (a.dry_run) {
         auto report = workflows::plan_flash(o);
@@ -42,6 +46,7 @@ void run_flash(Context& ctx, const FlashArgs& a) {
     o.progress = ctx.progress();
     auto report = workflows::flash_package(*device, o);
     ctx.emit(workflows::to_json(report), workflows::describe(report));
+    if (report.settings && report.settings->restore_failed()) throw ReportedFailure{8};
 }
 
 }  // namespace
@@ -60,6 +65,9 @@ void register_flash(CLI::App& app, Context& ctx) {
     cmd->add_flag("--i-understand-calibration-loss", a->understand,
                   "confirms --no-backup: calibration and IMEI may be lost for good");
     cmd->add_flag("--no-reset", a->no_reset, "stay in EDL after flashing");
+    cmd->add_flag(
+        "--restore-settings", a->restore_settings,
+        "re-apply the module's settings read before the flash (USB mode, bands, APNs...)");
     cmd->callback([&ctx, a] { run_flash(ctx, *a); });
 }
 

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
     register_diag(app, ctx);
     register_calibration(app, ctx);
     register_at(app, ctx);
+    register_settings(app, ctx);
     register_diagnose(app, ctx);
     register_ublox(app, ctx);
     register_sim(app, ctx);

@@ -29,7 +29,9 @@
 
 namespace cr::archive {
 
-enum class BundleKind { partition, calibration };
+// settings: one "settings.json" entry, a module's AT-level settings record
+// (protocols/at/settings_record.hpp).
+enum class BundleKind { partition, calibration, settings };
 std::string_view to_string(BundleKind kind);
 BundleKind parse_bundle_kind(std::string_view text);  // throws DecodeError
 

@@ -79,12 +79,21 @@ void check_layout(std::vector<BundleEntry>& entries, std::uint64_t data_end) {
 }  // namespace
 
 std::string_view to_string(BundleKind kind) {
-    return kind == BundleKind::partition ? "partition" : "calibration";
+    switch (kind) {
+        case BundleKind::partition:
+            return "partition";
+        case BundleKind::calibration:
+            return "calibration";
+        case BundleKind::settings:
+            return "settings";
+    }
+    return "?";
 }
 
 BundleKind parse_bundle_kind(std::string_view text) {
     if (text == "partition") return BundleKind::partition;
     if (text == "calibration") return BundleKind::calibration;
+    if (text == "settings") return BundleKind::settings;
     throw DecodeError(fmt::format("unknown bundle kind '{}'", text));
 }
 

@@ -185,6 +185,7 @@ nlohmann::json to_json(const FlashReport& r) {
                         {"total_seconds", r.total_seconds}};
     j["calibration_backup"] =
         r.calibration_backup ? nlohmann::json(r.calibration_backup->string()) : nlohmann::json();
+    if (r.settings) j["settings"] = to_json(*r.settings);
     return j;
 }
 
@@ -207,6 +208,7 @@ std::string describe(const FlashReport& r) {
     out += fmt::format("Flashed {} bytes in {:.2f} s ({:.1f} MB/s overall)\n", r.total_bytes,
                        r.total_seconds,
                        r.total_seconds > 0 ? r.total_bytes / r.total_seconds / 1e6 : 0.0);
+    if (r.settings) out += describe(*r.settings);
     return out;
 }
 

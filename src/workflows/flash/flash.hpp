@@ -22,6 +22,7 @@
 #include "src/device/device.hpp"
 #include "src/package/flash_plan.hpp"
 #include "src/util/progress.hpp"
+#include "src/workflows/settings/settings_flash.hpp"
 
 namespace cr::workflows {
 
@@ -35,6 +36,7 @@ struct FlashOptions {
     std::filesystem::path backup_dir;      // the backup store
     std::filesystem::path programmer_dir;  // F's programmer store (empty = default)
     bool reset = true;                     // power reset at the end
+    bool restore_settings = false;         // re-apply the settings read before (needs reset)
     ProgressFn progress;
 };
 
@@ -56,6 +58,7 @@ struct FlashReport {
     std::vector<PartitionTiming> timings;                     // executed steps, in order
     std::uint64_t total_bytes = 0;
     double total_seconds = 0;
+    std::optional<FlashSettings> settings;  // flash_package: the module's settings around it
 };
 nlohmann::json to_json(const FlashReport& report);
 std::string describe(const FlashReport& report);  // the summary table for humans

@@ -151,14 +151,27 @@ FlashReport flash_package(Device& device, const FlashOptions& options) {
     po.programmer = options.programmer;
     package::Package pkg = package::open_package(options.package, po);  // before the device
     package::make_flash_plan(pkg, {});  // the plan's own checks, still without the device
+    FlashSettings settings = capture_settings_before_flash(device);  // normal mode only
     ensure_edl(device);
     EdlOptions edl;
     edl.programmer = pkg.programmer();
     edl.programmer_dir = options.programmer_dir;
     edl.progress = options.progress;
-    auto session = EdlSession::open(device, edl);
-    EdlFlashTarget target(*session, edl_identity(*session));
-    return execute_flash(target, pkg, options);
+    FlashReport report;
+    {
+        auto session = EdlSession::open(device, edl);
+        archive::DeviceIdentity identity = edl_identity(*session);
+        store_settings_before_flash(settings, options.backup_dir, identity,
+                                    "before flashing " + options.package.filename().string());
+        EdlFlashTarget target(*session, identity);
+        report = execute_flash(target, pkg, options);
+    }  // the EDL session ends here (the module resets when options.reset)
+    if (options.reset)
+        compare_settings_after_flash(device, settings, options.restore_settings);
+    else if (settings.before)
+        settings.notes.push_back("settings not compared: the module stays in EDL (no reset)");
+    report.settings = std::move(settings);
+    return report;
 }
 
 std::vector<RestoredPartition> restore_partition_bundle(Device& device,

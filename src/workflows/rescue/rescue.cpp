@@ -11,6 +11,7 @@
 #include "src/workflows/backup/backup.hpp"
 #include "src/workflows/flash/flash.hpp"
 #include "src/workflows/rescue/rescue_plan.hpp"
+#include "src/workflows/rescue/rescue_settings.hpp"
 #include "src/workflows/restore/restore.hpp"
 
 namespace cr::workflows {
@@ -223,9 +224,11 @@ RescueReport rescue(Device& device, const RescueOptions& o) {
         auto again = own_records(o.store_dir, hints);
         if (!again.backup_imeis.empty()) r.own_imei = again.backup_imeis.front();
     }
+    restore_own_settings(device, r, hints, o);
     say(o, "verifying");
     r.verification = verify(device, r, o, r.after);
     r.outcome = r.verification->ok() ? RescueOutcome::repaired : RescueOutcome::not_verified;
+    if (r.settings && !r.settings->verified()) r.outcome = RescueOutcome::not_verified;
     return r;
 }
 

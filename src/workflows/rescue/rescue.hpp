@@ -27,6 +27,7 @@
 #include "src/device/device.hpp"
 #include "src/util/progress.hpp"
 #include "src/workflows/diagnose/diagnose.hpp"
+#include "src/workflows/settings/settings_device.hpp"
 
 namespace cr::workflows {
 
@@ -37,6 +38,9 @@ struct RescueOptions {
     std::function<bool(const std::string& plan)> confirm;  // asked once before any write
     std::function<void(const std::string& line)> narrate;  // step lines for the user
     ProgressFn progress;
+    // After a repair that wrote to the module: re-apply its newest saved settings (AT-level
+    // configuration, src/workflows/settings/) and count them in the verdict.
+    bool restore_settings = true;
 };
 
 enum class RescueOutcome {
@@ -81,7 +85,9 @@ struct RescueReport {
     std::string own_imei_source;  // "--imei", "backup <file>", "the module"
     std::vector<RescueStep> steps;
     std::optional<Verification> verification;
-    std::vector<std::string> explanation;  // needs_decision: what is lost and the options
+    std::vector<std::string> explanation;         // needs_decision: what is lost and the options
+    std::optional<SettingsApplyReport> settings;  // restore_settings: the re-apply
+    std::string settings_note;                    // why settings were not re-applied
     RescueOutcome outcome = RescueOutcome::healthy;
 };
 

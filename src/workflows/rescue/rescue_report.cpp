@@ -60,6 +60,8 @@ nlohmann::json to_json(const RescueReport& r) {
                              {"imei_is_own", r.verification->imei_is_own},
                              {"healthy", r.verification->healthy},
                              {"ok", r.verification->ok()}};
+    j["settings"] = r.settings ? to_json(*r.settings) : nlohmann::json();
+    j["settings_note"] = r.settings_note;
     return j;
 }
 
@@ -96,6 +98,8 @@ std::string format_text(const RescueReport& r) {
         if (r.after && r.after->observed.cfun)
             out += fmt::format("now:       CFUN={}\n", *r.after->observed.cfun);
     }
+    if (!r.settings_note.empty()) out += "settings:  " + r.settings_note + "\n";
+    if (r.settings) out += "settings:\n" + describe(*r.settings);
     out += fmt::format("outcome:   {}\n", to_string(r.outcome));
     return out;
 }
