@@ -13,7 +13,7 @@ constexpr std::size_t kMaxEntries = 512;
 constexpr std::size_t kMaxText = 256;
 
 [[noreturn]] void bad(const std::string& what) {
-    throw DecodeError("settings file: " + what, {},
+    throw DecodeError("settings file: " + what, "nothing was sent to the module",
                       "use a file written by `cellrescue settings save`, or fix it");
 }
 

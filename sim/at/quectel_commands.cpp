@@ -42,6 +42,8 @@ std::string QuectelPersonality::dispatch(std::string_view cmd, bool& drop) {
                                 state.firmware));
     if (u == "+QGMR" || u == "+CGMR" || u == "+GMR") return info(state.firmware);
     if (u == "+CGMI" || u == "+GMI") return info("Quectel");
+    // Settings live in the state, not in the EFS: answered without reading the EFS.
+    if (auto reply = quectel_settings_command(module_, cmd)) return *reply;
     const ModuleFacts facts = read_module_facts(module_);
     const int cfun = at_cfun(facts, at_user_cfun(state));
     if (u == "+CFUN?") return info(fmt::format("+CFUN: {}", cfun));
@@ -86,7 +88,6 @@ std::string QuectelPersonality::dispatch(std::string_view cmd, bool& drop) {
         // and says so, rather than pretending a restore happened.
         return cme(4);
     }
-    if (auto reply = quectel_settings_command(module_, cmd)) return *reply;
     return "\r\nERROR\r\n";
 }
 
