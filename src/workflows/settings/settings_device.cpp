@@ -61,6 +61,26 @@ void say(const SettingsApplyOptions& o, const std::string& line) {
     if (o.narrate) o.narrate(line);
 }
 
+// Opens `s` once the module is back, retrying until `timeout` (`after`: what it is back from).
+void reopen(AtSession& s, Device& device, Millis timeout, const std::string& after) {
+    Deadline deadline(timeout);
+    while (true) {
+        try {
+            device.wait_for_mode(DeviceMode::normal, deadline.remaining());
+            s.open(std::min(kOpen, std::max(deadline.remaining(), Millis(1))));
+            return;
+        } catch (const Error& e) {
+            if (deadline.expired())
+                throw TimeoutError(
+                    fmt::format("{}'s AT port did not answer within {} s after {}: {}",
+                                device.name(), timeout.count() / 1000, after, e.what()),
+                    "rebooting or gone; settings written so far are saved in the module",
+                    "wait for the module, then run `cellrescue settings apply` again");
+            std::this_thread::sleep_for(kRetry);
+        }
+    }
+}
+
 // Reboots the module and reopens its AT port (bounded by `timeout`).
 void reboot(AtSession& s, Device& device, Vendor vendor, Millis timeout) {
     const char* cmd = vendor == Vendor::quectel ? "AT+CFUN=1,1" : "AT+CFUN=15";
@@ -70,24 +90,9 @@ void reboot(AtSession& s, Device& device, Vendor vendor, Millis timeout) {
         // the port went before the OK: the reset is under way
     }
     s.close();
-    Deadline deadline(timeout);
     // A real module keeps its old port for a moment after the OK; give it time to drop.
     if (!device.is_virtual()) std::this_thread::sleep_for(Millis(3000));
-    while (true) {
-        try {
-            device.wait_for_mode(DeviceMode::normal, deadline.remaining());
-            s.open(std::min(kOpen, std::max(deadline.remaining(), Millis(1))));
-            return;
-        } catch (const Error& e) {
-            if (deadline.expired())
-                throw TimeoutError(
-                    fmt::format("{} did not come back within {} s after {}: {}", device.name(),
-                                timeout.count() / 1000, cmd, e.what()),
-                    "rebooting or gone; the settings written so far are saved in the module",
-                    "wait for the module, then run `cellrescue settings apply` again");
-            std::this_thread::sleep_for(kRetry);
-        }
-    }
+    reopen(s, device, timeout, cmd);
 }
 
 std::string status_of(StepAction a, bool dry_run) {
@@ -173,6 +178,11 @@ SettingsRecord read_device_settings(Device& device) {
     AtSession s(device);
     s.open();
     return read_now(s.channel(), device);
+}
+
+void wait_until_at_answers(Device& device, Millis timeout) {
+    AtSession s(device);
+    reopen(s, device, timeout, "the reset");
 }
 
 std::size_t SettingsApplyReport::count(std::string_view status) const {

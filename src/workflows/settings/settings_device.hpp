@@ -28,6 +28,10 @@ namespace cr::workflows {
 // `tool_version` and `module.device` are filled in.
 at::settings::SettingsRecord read_device_settings(Device& device);
 
+// Waits until the module is in normal mode and its AT port answers (after a reset or a flash its
+// ports come back one by one). Throws TimeoutError after `timeout`.
+void wait_until_at_answers(Device& device, Millis timeout);
+
 struct SettingsApplyOptions {
     bool dry_run = false;  // plan only: nothing is written
     Millis reboot_timeout{120000};

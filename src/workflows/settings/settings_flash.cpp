@@ -48,7 +48,7 @@ void compare_settings_after_flash(Device& device, FlashSettings& fs, bool restor
         return;
     }
     try {
-        device.wait_for_mode(DeviceMode::normal, come_back);
+        wait_until_at_answers(device, come_back);
         fs.changes = at::settings::diff(*fs.before, read_device_settings(device));
         if (restore) fs.restored = apply_device_settings(device, *fs.before);
     } catch (const Error& e) {
