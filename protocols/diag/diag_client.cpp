@@ -48,7 +48,8 @@ void DiagClient::send(ByteView req, std::string_view name, Millis budget) {
     ++stats_.round_trips;
 }
 
-Bytes DiagClient::await_reply(ByteView req, std::string_view name, Millis budget) {
+Bytes DiagClient::await_reply(ByteView req, std::string_view name, Millis budget,
+                              ErrorReplies errors) {
     last_problem_.clear();
     Deadline deadline(budget);
     while (auto reply = next_frame(deadline)) {
@@ -61,7 +62,7 @@ Bytes DiagClient::await_reply(ByteView req, std::string_view name, Millis budget
             continue;
         }
         spdlog::trace("DIAG < {} {}", name, hex_view(*reply));
-        if (is_error_reply((*reply)[0]) && (*reply)[0] != req[0])
+        if (errors == ErrorReplies::fail && is_error_reply((*reply)[0]) && (*reply)[0] != req[0])
             throw DiagCommandError((*reply)[0], std::string(name));
         return std::move(*reply);
     }
@@ -91,7 +92,8 @@ Bytes DiagClient::request(ByteView req, std::string_view name, std::optional<Mil
 }
 
 void DiagClient::request_pipelined(std::span<const Bytes> requests, std::string_view name,
-                                   const std::function<void(std::size_t, Bytes&)>& on_reply) {
+                                   const std::function<void(std::size_t, Bytes&)>& on_reply,
+                                   ErrorReplies errors) {
     const std::size_t window = std::max<std::size_t>(options_.pipeline, 1);
     std::size_t sent = 0;
     std::exception_ptr failure;
@@ -100,7 +102,7 @@ void DiagClient::request_pipelined(std::span<const Bytes> requests, std::string_
             send(requests[sent++], name, options_.timeout);
         if (answered == sent) break;  // failed: nothing more is due
         try {
-            Bytes reply = await_reply(requests[answered], name, options_.timeout);
+            Bytes reply = await_reply(requests[answered], name, options_.timeout, errors);
             if (!failure) on_reply(answered, reply);
         } catch (const TimeoutError&) {
             if (failure) std::rethrow_exception(failure);  // the first failure explains

@@ -100,6 +100,11 @@ struct DiagStats {
     std::uint64_t stale = 0;           // skipped replies to other (earlier) requests
 };
 
+// What request_pipelined does with an error reply (13/14/42/47...) that echoes a request:
+// `fail` stops the pipeline (EFS reads: an error means the walk is wrong); `deliver` passes
+// the error reply to on_reply like any answer (NV reads: a refusal is that item's result).
+enum class ErrorReplies { fail, deliver };
+
 // Read requests kept in flight by default (DiagClient::request_pipelined).
 constexpr std::size_t kDefaultPipeline = 4;
 
@@ -130,7 +135,8 @@ class DiagClient {
     // on_reply throwing) it sends nothing more, collects the replies still due so the line is
     // quiet for the next request, and rethrows; a timeout or a vanished port rethrows at once.
     void request_pipelined(std::span<const Bytes> requests, std::string_view name,
-                           const std::function<void(std::size_t, Bytes&)>& on_reply);
+                           const std::function<void(std::size_t, Bytes&)>& on_reply,
+                           ErrorReplies errors = ErrorReplies::fail);
     std::size_t pipeline() const { return options_.pipeline; }
 
     VersionInfo version();
@@ -162,7 +168,9 @@ class DiagClient {
   private:
     void send(ByteView request, std::string_view name, Millis budget);
     // The reply to `request` (already sent), skipping unsolicited frames; the errors of request().
-    Bytes await_reply(ByteView request, std::string_view name, Millis budget);
+    // With ErrorReplies::deliver an error reply echoing the request is returned, not thrown.
+    Bytes await_reply(ByteView request, std::string_view name, Millis budget,
+                      ErrorReplies errors = ErrorReplies::fail);
     std::optional<Bytes> next_frame(Deadline& deadline);
 
     Transport& transport_;

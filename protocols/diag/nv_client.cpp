@@ -90,8 +90,21 @@ NvResult decode_nv_reply(ByteView reply, bool ext) {
     return out;
 }
 
+namespace {
+
+NvResult refused(std::uint16_t item, std::uint16_t sub, std::uint8_t diag_error) {
+    NvResult r;
+    r.item = item;
+    r.sub = sub;
+    r.diag_error = diag_error;
+    r.data.assign(kNvDataSize, 0);
+    return r;
+}
+
+}  // namespace
+
 NvResult NvClient::transact(bool write, std::uint16_t item, std::uint16_t sub, ByteView data) {
-    bool ext = always_ext_ || sub != 0;
+    bool ext = uses_ext(sub);
     Bytes req = encode_nv_request(write, ext, item, sub, data);
     std::string name =
         fmt::format("NV_{}{} {} (sub {})", write ? "WRITE" : "READ", ext ? "_EXT" : "", item, sub);
@@ -101,13 +114,36 @@ NvResult NvClient::transact(bool write, std::uint16_t item, std::uint16_t sub, B
         r.sub = sub;
         return r;
     } catch (const DiagCommandError& e) {
-        NvResult r;
-        r.item = item;
-        r.sub = sub;
-        r.diag_error = e.code();
-        r.data.assign(kNvDataSize, 0);
-        return r;
+        return refused(item, sub, e.code());
     }
+}
+
+std::vector<NvResult> NvClient::read_many(std::span<const NvReadRequest> requests) {
+    std::vector<Bytes> wire;
+    wire.reserve(requests.size());
+    for (const auto& q : requests) {
+        Bytes data;
+        if (q.index) data.push_back(*q.index);
+        wire.push_back(encode_nv_request(false, uses_ext(q.sub), q.item, q.sub, data));
+    }
+    std::vector<NvResult> out(requests.size());
+    diag_.request_pipelined(
+        wire, "NV_READ",
+        [&](std::size_t i, Bytes& reply) {
+            const NvReadRequest& q = requests[i];
+            if (!reply.empty() && is_error_reply(reply[0]) && reply[0] != wire[i][0]) {
+                out[i] = refused(q.item, q.sub, reply[0]);
+                return;
+            }
+            NvResult r = decode_nv_reply(reply, uses_ext(q.sub));
+            if (r.item != q.item)
+                throw DecodeError(
+                    fmt::format("NV_READ {} (sub {}): reply names item {}", q.item, q.sub, r.item));
+            r.sub = q.sub;
+            out[i] = std::move(r);
+        },
+        ErrorReplies::deliver);
+    return out;
 }
 
 NvResult NvClient::read(std::uint16_t item, std::uint16_t sub) {

@@ -3,8 +3,10 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocols/diag/diag_client.hpp"
 
@@ -50,6 +52,13 @@ Bytes encode_nv_request(bool write, bool ext, std::uint16_t item, std::uint16_t 
 // truncated or of the wrong command.
 NvResult decode_nv_reply(ByteView reply, bool ext);
 
+// One item to read with NvClient::read_many.
+struct NvReadRequest {
+    std::uint16_t item = 0;
+    std::uint16_t sub = 0;
+    std::optional<std::uint8_t> index;  // indexed items carry the index in data[0]
+};
+
 class NvClient {
   public:
     explicit NvClient(DiagClient& diag) : diag_(diag) {}
@@ -60,6 +69,10 @@ class NvClient {
     // timeouts and malformed replies.
     NvResult read(std::uint16_t item, std::uint16_t sub = 0);
     NvResult read_indexed(std::uint16_t item, std::uint8_t index, std::uint16_t sub = 0);
+    // Reads many items with DiagClient::request_pipelined (the client's pipeline depth in
+    // flight); results in request order, per-item refusals in each NvResult as read() does.
+    // A reply naming another item, a timeout or a vanished port throws.
+    std::vector<NvResult> read_many(std::span<const NvReadRequest> requests);
     // Writes an item (data <= 128 bytes). Same error conventions as read: check ok().
     NvResult write(std::uint16_t item, ByteView data, std::uint16_t sub = 0);
     // Forces the EXT form even for sub 0 (some firmware only answers the EXT form).
@@ -67,6 +80,7 @@ class NvClient {
 
   private:
     NvResult transact(bool write, std::uint16_t item, std::uint16_t sub, ByteView data);
+    bool uses_ext(std::uint16_t sub) const { return always_ext_ || sub != 0; }
     DiagClient& diag_;
     bool always_ext_ = false;
 };

@@ -47,12 +47,12 @@ void read_numbered_items(DiagLink& link, const std::vector<EfsSnapshotFile>& fil
     std::sort(refs.begin(), refs.end(), [](const nv::NvFileRef& a, const nv::NvFileRef& b) {
         return std::tie(a.subscription, a.id, a.index) < std::tie(b.subscription, b.id, b.index);
     });
-    std::size_t done = 0;
-    for (const auto& ref : refs) {
-        if (auto item = read_nv_item(link, ref)) cal.nv[ref.subscription].push_back(*item);
-        report(progress, {"backup NV items", "items", ++done, refs.size(), false});
-    }
-    report(progress, {"backup NV items", "items", done, refs.size(), true});
+    auto items = read_nv_items(link, refs, [&](std::size_t done) {
+        report(progress, {"backup NV items", "items", done, refs.size(), false});
+    });
+    for (std::size_t i = 0; i < refs.size(); ++i)
+        if (items[i]) cal.nv[refs[i].subscription].push_back(*items[i]);
+    report(progress, {"backup NV items", "items", refs.size(), refs.size(), true});
 }
 
 void fill_property(nv::Calibration& cal) {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <iterator>
+
 #include "nv/imei.hpp"
 #include "nv/nv_catalog.hpp"
 
@@ -47,20 +49,48 @@ nv::TargetIdentity to_target_identity(const nv::DeviceIdentity& identity) {
     return t;
 }
 
-std::optional<nv::NvItem> read_nv_item(DiagLink& link, const nv::NvFileRef& ref) {
-    auto sub = static_cast<std::uint16_t>(ref.subscription);
-    diag::NvResult r = ref.indexed
-                           ? link.nv.read_indexed(ref.id, static_cast<std::uint8_t>(ref.index), sub)
-                           : link.nv.read(ref.id, sub);
-    if (!r.ok()) {
-        spdlog::debug("NV {} sub {}: {}", ref.id, sub, r.describe());
-        return std::nullopt;
+diag::NvReadRequest nv_read_request(const nv::NvFileRef& ref) {
+    diag::NvReadRequest q{ref.id, static_cast<std::uint16_t>(ref.subscription), std::nullopt};
+    if (ref.indexed) q.index = static_cast<std::uint8_t>(ref.index);
+    return q;
+}
+
+std::vector<diag::NvResult> read_nv_results(DiagLink& link,
+                                            std::span<const diag::NvReadRequest> requests,
+                                            const std::function<void(std::size_t)>& on_chunk) {
+    constexpr std::size_t kChunk = 64;  // progress granularity; the pipeline spans each chunk
+    std::vector<diag::NvResult> results;
+    results.reserve(requests.size());
+    for (std::size_t first = 0; first < requests.size(); first += kChunk) {
+        auto chunk =
+            link.nv.read_many(requests.subspan(first, std::min(kChunk, requests.size() - first)));
+        std::move(chunk.begin(), chunk.end(), std::back_inserter(results));
+        if (on_chunk) on_chunk(results.size());
     }
-    nv::NvItem item;
-    item.id = ref.id;
-    item.sub_index = ref.index;
-    std::copy_n(r.data.begin(), std::min(r.data.size(), item.data.size()), item.data.begin());
-    return item;
+    return results;
+}
+
+std::vector<std::optional<nv::NvItem>> read_nv_items(
+    DiagLink& link, std::span<const nv::NvFileRef> refs,
+    const std::function<void(std::size_t)>& on_chunk) {
+    std::vector<diag::NvReadRequest> requests;
+    requests.reserve(refs.size());
+    for (const auto& ref : refs) requests.push_back(nv_read_request(ref));
+    auto results = read_nv_results(link, requests, on_chunk);
+    std::vector<std::optional<nv::NvItem>> items(refs.size());
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+        const diag::NvResult& r = results[i];
+        if (!r.ok()) {
+            spdlog::debug("NV {} sub {}: {}", refs[i].id, refs[i].subscription, r.describe());
+            continue;
+        }
+        nv::NvItem item;
+        item.id = refs[i].id;
+        item.sub_index = refs[i].index;
+        std::copy_n(r.data.begin(), std::min(r.data.size(), item.data.size()), item.data.begin());
+        items[i] = item;
+    }
+    return items;
 }
 
 std::vector<EfsSnapshotFile> read_efs_tree(DiagLink& link, const ProgressFn& progress) {

@@ -1,7 +1,9 @@
 // The DIAG side shared by backup and restore: one DiagClient with its NV and EFS2 clients over
 // a transport, and the reads both workflows need (identity, NV items, the EFS tree).
 #pragma once
+#include <functional>
 #include <memory>
+#include <span>
 
 #include "nv/calibration.hpp"
 #include "nv/nv_catalog.hpp"
@@ -31,9 +33,18 @@ struct DiagLink {
 nv::DeviceIdentity read_identity(DiagLink& link);
 nv::TargetIdentity to_target_identity(const nv::DeviceIdentity& identity);
 
-// Reads one numbered NV item (indexed when ref.indexed). nullopt when the target refuses it
-// (NOTACTIVE, BAD_PARM, SPC-protected).
-std::optional<nv::NvItem> read_nv_item(DiagLink& link, const nv::NvFileRef& ref);
+// The NV read request for a numbered item (indexed when ref.indexed).
+diag::NvReadRequest nv_read_request(const nv::NvFileRef& ref);
+// Reads NV items with reads in flight (NvClient::read_many), in chunks so `on_chunk` can
+// report progress (items done so far). Per-item refusals are in each result.
+std::vector<diag::NvResult> read_nv_results(DiagLink& link,
+                                            std::span<const diag::NvReadRequest> requests,
+                                            const std::function<void(std::size_t)>& on_chunk);
+// Numbered NV items read that way. An entry is nullopt when the target refused that item
+// (NOTACTIVE, BAD_PARM, SPC-protected); transport failures throw.
+std::vector<std::optional<nv::NvItem>> read_nv_items(
+    DiagLink& link, std::span<const nv::NvFileRef> refs,
+    const std::function<void(std::size_t)>& on_chunk = {});
 
 // Every file of the EFS tree (walk from "/", READDIR sizes, GET for small files).
 struct EfsSnapshotFile {

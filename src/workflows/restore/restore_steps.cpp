@@ -122,16 +122,11 @@ bool unlock_for_read_back(DiagLink& link, const nv::RestorePlan& plan,
     }
 }
 
-// Reads one written item back. Refusals that say nothing about the value (write-only items,
-// protected items without the SPC) are "not verified", not differences.
-void verify_item(DiagLink& link, std::size_t sub, const nv::NvItem& item, bool protected_readable,
-                 RestoreReport& report) {
+// Judges one written item by its read-back. Refusals that say nothing about the value
+// (write-only items, protected items without the SPC) are "not verified", not differences.
+void verify_item(std::size_t sub, const nv::NvItem& item, const diag::NvResult& r,
+                 bool protected_readable, RestoreReport& report) {
     std::string name = fmt::format("NV {} sub {}", nv::nv_display_name(item.id), sub);
-    nv::NvFileRef ref{item.id, sub, item.sub_index, item.sub_index != 0};
-    auto s = static_cast<std::uint16_t>(sub);
-    diag::NvResult r =
-        ref.indexed ? link.nv.read_indexed(item.id, static_cast<std::uint8_t>(item.sub_index), s)
-                    : link.nv.read(item.id, s);
     if (r.ok()) {
         if (!std::equal(item.data.begin(), item.data.end(), r.data.begin()))
             report.differences.push_back(name + ": differs after restore");
@@ -226,11 +221,19 @@ void verify_restore(DiagLink& link, const nv::RestorePlan& plan, const RestoreOp
     const nv::Calibration& cal = plan.content;
     std::size_t total = nv::nv_item_count(cal) + nv::efs_file_count(cal), done = 0;
     bool protected_readable = unlock_for_read_back(link, plan, options, report);
+    std::vector<std::pair<std::size_t, const nv::NvItem*>> items;
+    std::vector<diag::NvReadRequest> requests;
     for (std::size_t s = 0; s < nv::kSubscriptions; ++s)
         for (const auto& item : cal.nv[s]) {
-            verify_item(link, s, item, protected_readable, report);
-            cr::report(options.progress, {"verify", "items", ++done, total, false});
+            items.emplace_back(s, &item);
+            requests.push_back(nv_read_request({item.id, s, item.sub_index, item.sub_index != 0}));
         }
+    auto results = read_nv_results(link, requests, [&](std::size_t n) {
+        cr::report(options.progress, {"verify", "items", n, total, false});
+    });
+    for (std::size_t i = 0; i < items.size(); ++i)
+        verify_item(items[i].first, *items[i].second, results[i], protected_readable, report);
+    done = items.size();
     std::vector<const nv::EfsFile*> planned;
     std::vector<diag::EfsFileToRead> to_read;
     for (nv::EfsGroup g : kRestoreOrder)

@@ -8,6 +8,7 @@
 
 #include "protocols/diag/diag_client.hpp"
 #include "protocols/diag/efs2_client.hpp"
+#include "protocols/diag/nv_client.hpp"
 #include "src/util/hex.hpp"
 #include "tests/unit/diag/scripted_transport.hpp"
 
@@ -162,6 +163,42 @@ TEST(DiagPipeline, AGetReplyForAnotherRequestIsSkipped) {
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0].data, Bytes{8});
     EXPECT_EQ(c.stats().stale, 1u);
+}
+
+// NvClient::read_many: NV reads in flight, a refusal is that item's result (not a failure).
+TEST(DiagPipeline, NvReadManyKeepsReadsInFlightAndReportsRefusalsPerItem) {
+    InOrderTarget t;
+    t.answer = [](std::size_t i, const Bytes& request) -> std::optional<Bytes> {
+        if (i == 2) {  // "bad parameter" echo: this item cannot be read
+            Bytes refusal{0x14};
+            refusal.insert(refusal.end(), request.begin(), request.end());
+            return refusal;
+        }
+        Bytes reply = request;  // same layout: command, item (or subsys header), data, status
+        std::size_t data_at = request[0] == 0x4b ? 8 : 3;
+        reply[data_at] = static_cast<std::uint8_t>(0xA0 + i);
+        return reply;
+    };
+    DiagClient c(t, window(4));
+    NvClient nv(c);
+    std::vector<NvReadRequest> reads{{550, 0, std::nullopt},
+                                     {10, 0, std::nullopt},
+                                     {74, 0, std::nullopt},
+                                     {550, 1, std::nullopt},
+                                     {6828, 0, std::uint8_t{3}}};
+    auto results = nv.read_many(reads);
+    ASSERT_EQ(results.size(), 5u);
+    EXPECT_EQ(t.max_in_flight, 4u);
+    EXPECT_TRUE(results[0].ok());
+    EXPECT_EQ(results[0].data[0], 0xA0);
+    EXPECT_FALSE(results[2].ok());
+    EXPECT_EQ(results[2].diag_error, 0x14);
+    EXPECT_EQ(results[2].item, 74);
+    EXPECT_TRUE(results[3].ok());  // sub 1 went out in the EXT form and decoded as such
+    EXPECT_EQ(results[3].sub, 1);
+    EXPECT_EQ(results[3].data[0], 0xA3);
+    EXPECT_EQ(results[4].data[0], 0xA4);  // the index byte was overwritten by the "value"
+    EXPECT_EQ(c.stats().round_trips, 5u);
 }
 
 }  // namespace cr::diag
