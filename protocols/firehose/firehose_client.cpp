@@ -185,12 +185,14 @@ Response FirehoseClient::wait_response(std::string_view what, Millis timeout) {
     Deadline deadline(timeout);
     for (;;) {
         if (auto r = next_document_response()) return *r;
-        if (deadline.expired())
+        if (deadline.expired()) {
+            output_may_follow_ = true;  // its answer may still come: let the next command wait
             throw TimeoutError(
                 fmt::format("no Firehose response to {} within {} ms{}", what, timeout.count(),
                             logs_.empty() ? "" : " (programmer said: " + join_logs(logs_, 3) + ")"),
                 "in EDL, Firehose programmer silent",
                 "power-cycle the module into EDL and start again");
+        }
         fill_parser(std::max(Millis(1), deadline.remaining()));
     }
 }
@@ -205,7 +207,11 @@ void FirehoseClient::drain(Millis quiet) {
 }
 
 Response FirehoseClient::command(std::string_view xml, std::string_view what, Millis timeout) {
-    drain(options_.quiet_period);
+    // Wait for a quiet line only when more may still come: the banner of a programmer that
+    // just started, or a late answer to a command that timed out. After an answer, what trails
+    // it is already on the way: take what has arrived, without a fixed wait.
+    drain(output_may_follow_ ? options_.quiet_period : Millis(1));
+    output_may_follow_ = false;
     pending_logs_.clear();
     send_xml(xml, what);
     return wait_response(what, timeout);
@@ -247,11 +253,9 @@ std::size_t FirehoseClient::configure_once(MemoryType memory, std::size_t payloa
 }
 
 const Configuration& FirehoseClient::configure(MemoryType memory) {
-    if (!banner_collected_) {
-        drain(Millis(300));  // the banner (build, "Supported Functions") until it goes quiet
-        banner_collected_ = true;
-    }
-    config_.supported_functions = parse_supported(config_.banner);
+    // No fixed wait for the banner: a programmer answers commands in order, so every banner
+    // line it printed comes before the answer to configure (command() first drains what is
+    // already arriving, until a short quiet period). The banner ends with that answer.
     Response r;
     std::size_t requested = options_.requested_payload;
     std::size_t offered = configure_once(memory, requested, r);
@@ -267,6 +271,7 @@ const Configuration& FirehoseClient::configure(MemoryType memory) {
     }
     std::uint64_t supported = number_attr(r, "MaxPayloadSizeToTargetInBytesSupported", 0);
     std::uint64_t current = number_attr(r, "MaxPayloadSizeToTargetInBytes", offered);
+    config_.supported_functions = parse_supported(config_.banner);
     config_.memory = memory;
     config_.max_payload_to_target = supported ? supported : (current ? current : requested);
     config_.max_payload_from_target = number_attr(r, "MaxPayloadSizeFromTargetInBytes", 0);

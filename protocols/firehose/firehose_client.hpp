@@ -105,7 +105,8 @@ class FirehoseClient {
     // `transport` must outlive the client.
     FirehoseClient(Transport& transport, ClientOptions options = {});
 
-    // Collects the banner (logs until quiet), then configures with payload negotiation: ACK ->
+    // Configures with no fixed wait: the logs before the answer are the banner (build,
+    // "Supported Functions"), as a programmer answers in order. Payload negotiation: ACK ->
     // adopt MaxPayloadSizeToTargetInBytesSupported; NAK offering a smaller payload -> adopt it
     // and configure once more. Retries while the programmer is silent (still booting), bounded
     // by options.banner_budget. Throws ProtocolError on a NAK that offers nothing usable.
@@ -163,7 +164,9 @@ class FirehoseClient {
     ReplyParser parser_;
     Configuration config_;
     bool configured_ = false;
-    bool banner_collected_ = false;
+    // More output may still arrive unasked (a banner, a late answer): the next command first
+    // drains until options_.quiet_period without data.
+    bool output_may_follow_ = true;
     std::vector<std::string> logs_;          // bounded ring of recent lines
     std::vector<std::string> pending_logs_;  // logs since the last command was sent
     Bytes buffer_;                           // read buffer reused for every transport read
