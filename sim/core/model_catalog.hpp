@@ -21,10 +21,10 @@ struct PartitionSpec {
 };
 
 struct ModelSpec {
-    std::string id;           // "rm520n": what `sim:<id>` and `--model` take
-    std::string product;      // "Quectel RM520N-GL"
+    std::string id;       // "rm520n": what `sim:<id>` and `--model` take
+    std::string product;  // "Quectel RM520N-GL"
     Vendor vendor;
-    std::uint16_t vid;        // normal-mode USB ids
+    std::uint16_t vid;  // normal-mode USB ids
     std::uint16_t pid;
     std::uint32_t msm_hw_id;  // Sahara MSM HW ID (0: no EDL path)
     std::string target_name;  // Firehose TargetName ("9x07", "SDX62")
@@ -32,10 +32,10 @@ struct ModelSpec {
     StorageKind storage;
     std::uint32_t sector_size;
     std::uint64_t total_sectors;
-    std::uint32_t pages_per_block;     // NAND only
+    std::uint32_t pages_per_block;        // NAND only
     std::uint32_t max_payload_to_target;  // what its Firehose programmer supports
     std::vector<PartitionSpec> partitions;
-    std::string firmware;     // default firmware revision (ATI / AT+QGMR / ATI9)
+    std::string firmware;         // default firmware revision (ATI / AT+QGMR / ATI9)
     std::string programmer_name;  // the file name its packages ship
 };
 
@@ -43,6 +43,8 @@ std::span<const ModelSpec> all_models();
 const ModelSpec* find_model(std::string_view id);
 // Throws UsageError listing the known models.
 const ModelSpec& require_model(std::string_view id);
+// Modules reached over PCIe/MHI (BHI + mhi_EDL/mhi_DIAG nodes) instead of USB ("-pcie" ids).
+bool is_pcie(const ModelSpec& model);
 const PartitionSpec* find_partition(const ModelSpec& model, std::string_view name);
 
 }  // namespace cr::sim

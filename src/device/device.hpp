@@ -6,6 +6,7 @@
 #include <string>
 
 #include "src/device/device_spec.hpp"
+#include "src/transport/bhi_node.hpp"
 #include "src/transport/transport.hpp"
 #include "src/util/deadline.hpp"
 
@@ -36,6 +37,10 @@ class Device {
     virtual std::unique_ptr<Transport> open_edl(const EdlPortOptions& options) = 0;
     virtual std::unique_ptr<Transport> open_diag() = 0;
     virtual std::unique_ptr<Transport> open_at() = 0;
+    // PCIe modules under Quectel's pcie_mhi driver: the BHI node that takes the programmer
+    // before the EDL port exists (there is no Sahara on that path). nullptr for USB devices and
+    // for upstream-kernel (WWAN) PCIe modules.
+    virtual std::unique_ptr<BhiIo> open_bhi() { return nullptr; }
     // Waits until the device is back in `mode` after a reset or mode switch; throws TimeoutError.
     virtual void wait_for_mode(DeviceMode mode, Millis timeout) = 0;
 };

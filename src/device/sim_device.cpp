@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "sim/pcie/bhi_target.hpp"
 #include "sim/ports.hpp"
 #include "src/transport/stream_transport.hpp"
 #include "src/util/error.hpp"
@@ -68,6 +69,32 @@ DeviceMode device_mode_of(sim::Mode mode) {
     return DeviceMode::absent;
 }
 
+// The virtual module's BHI node without a kernel: the same driver emulation the umockdev
+// tests reach through ioctl(2), handed the buffers directly.
+class SimBhiIo : public BhiIo {
+  public:
+    SimBhiIo(std::shared_ptr<sim::VirtualModule> module, std::string name)
+        : target_(std::move(module)), name_(std::move(name)) {}
+    void get_device_info(std::span<std::uint8_t> out) override {
+        Bytes info;
+        if (int e = target_.get_device_info(info))
+            throw_bhi_error(name_, BhiOp::get_device_info, e);
+        std::copy_n(info.begin(), std::min(info.size(), out.size()), out.begin());
+    }
+    void write_image(ByteView buffer) override {
+        auto read_caller = [&](std::size_t n) {
+            return Bytes(buffer.begin(),
+                         buffer.begin() + static_cast<std::ptrdiff_t>(std::min(n, buffer.size())));
+        };
+        if (int e = target_.write_image(read_caller)) throw_bhi_error(name_, BhiOp::write_image, e);
+    }
+    std::string description() const override { return name_; }
+
+  private:
+    sim::BhiTarget target_;
+    std::string name_;
+};
+
 }  // namespace
 
 SimDevice::SimDevice(std::shared_ptr<sim::VirtualModule> module) : module_(std::move(module)) {}
@@ -85,7 +112,19 @@ std::unique_ptr<Transport> SimDevice::open_edl(const EdlPortOptions&) {  // no U
             fmt::format("switch it with `cellrescue edl enter -d {}` (or `cellrescue sim set {} "
                         "--state edl`)",
                         name(), module_->id()));
+    if (sim::is_pcie(module_->model()) && !sim::BhiTarget::edl_node_present(*module_))
+        throw NotFoundError(
+            fmt::format("{} has no EDL node (mhi_EDL) yet", name()),
+            "in EDL, the boot ROM waits for a programmer over BHI",
+            fmt::format("load one through its BHI node: `cellrescue edl flash -d {}` (or any EDL "
+                        "command) does it",
+                        name()));
     return std::make_unique<SimPortTransport>(module_, &sim::serve_edl, name() + " EDL");
+}
+
+std::unique_ptr<BhiIo> SimDevice::open_bhi() {
+    if (!sim::is_pcie(module_->model())) return nullptr;
+    return std::make_unique<SimBhiIo>(module_, name() + " BHI");
 }
 
 std::unique_ptr<Transport> SimDevice::open_diag() {

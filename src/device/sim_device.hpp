@@ -18,6 +18,8 @@ class SimDevice : public Device {
     std::unique_ptr<Transport> open_edl(const EdlPortOptions& options) override;
     std::unique_ptr<Transport> open_diag() override;
     std::unique_ptr<Transport> open_at() override;
+    // PCIe variants (sim:rm520n-pcie) only: the virtual BHI node.
+    std::unique_ptr<BhiIo> open_bhi() override;
     void wait_for_mode(DeviceMode mode, Millis timeout) override;
     sim::VirtualModule& module() { return *module_; }
 

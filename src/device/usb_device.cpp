@@ -35,12 +35,34 @@ class RealDevice : public Device {
                 fmt::format("{} is in {} mode: it has no EDL port", name(), to_string(now.mode)),
                 fmt::format("{} is running normally", name()),
                 fmt::format("switch it with `cellrescue edl enter -d {}`", name()));
-        if (now.kind == discovery::Kind::pcie) return open_port_path(now.port("edl")->path);
+        if (now.kind == discovery::Kind::pcie) {
+            if (const discovery::Port* edl = now.port("edl")) return open_port_path(edl->path);
+            if (now.port("bhi"))
+                throw NotFoundError(fmt::format("{} has no EDL node (mhi_EDL) yet", name()),
+                                    "in EDL, the boot ROM waits for a programmer over BHI",
+                                    "any EDL command loads it through /dev/mhi_BHI");
+            throw NotFoundError(
+                fmt::format("{} has no firehose port: this kernel's mhi_pci_generic driver "
+                            "exposes only DIAG/AT (wwan0qcdm0, wwan0at0)",
+                            name()),
+                "in EDL, but the host cannot reach the programmer port",
+                "use a kernel that has the WWAN firehose port (/dev/wwan0firehose0, Linux 6.x "
+                "mhi_pci_generic), or load Quectel's pcie_mhi driver (gives /dev/mhi_BHI and "
+                "/dev/mhi_EDL); DIAG and AT commands work as they are");
+        }
         UsbSelector sel;
         sel.usb_path = now.usb_path;
         UsbOptions usb;
         usb.zlp = options.zlp;
         return UsbTransport::open(sel, usb);
+    }
+
+    // pcie_mhi: the BHI node of the same modem, if it has one.
+    std::unique_ptr<BhiIo> open_bhi() override {
+        auto now = current();
+        if (!now || now->kind != discovery::Kind::pcie) return nullptr;
+        const discovery::Port* bhi = now->port("bhi");
+        return bhi ? BhiNode::open(bhi->path) : nullptr;
     }
 
     std::unique_ptr<Transport> open_diag() override { return open_role({"diag"}); }

@@ -34,9 +34,11 @@ void scan_pcie(const std::filesystem::path& dev_dir, Result& result) {
     for (auto& [key, f] : modems) {
         std::sort(f.ports.begin(), f.ports.end(),
                   [](const Port& a, const Port& b) { return a.path < b.path; });
-        bool edl = f.port("edl") != nullptr;
+        // pcie_mhi in EDL shows only mhi_BHI until a programmer runs, then mhi_EDL too.
+        bool edl = f.port("edl") != nullptr || f.port("bhi") != nullptr;
         f.mode = edl && !f.port("diag") ? DeviceMode::edl : DeviceMode::normal;
         const Port* main = f.port(f.mode == DeviceMode::edl ? "edl" : "diag");
+        if (!main) main = f.port("bhi");
         f.name = main ? main->path : f.ports.front().path;
         result.devices.push_back(std::move(f));
     }

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
+#include "protocols/mhi/bhi_client.hpp"
 #include "protocols/partition/gpt.hpp"
 #include "protocols/partition/nand_table.hpp"
 #include "protocols/sahara/sahara_client.hpp"
@@ -18,6 +20,7 @@ namespace {
 
 constexpr Millis kHelloWait{1000};
 constexpr Millis kNopWait{1500};
+constexpr Millis kEdlNodeWait{10000};  // PROTOCOLS.md §3a: about a second after WRITEIMAGE
 
 // Replays bytes already read while probing, then reads the real port: lets the Sahara client
 // see the HELLO we peeked at.
@@ -73,10 +76,15 @@ class EdlSessionOpener {
         : device_(device), options_(options), store_(options.programmer_dir) {}
 
     std::unique_ptr<EdlSession> open() {
-        auto prefix =
-            std::make_unique<PrefixTransport>(device_.open_edl(EdlPortOptions{options_.zlp}));
+        auto bhi = device_.open_bhi();
+        ChipIdentity chip;
+        std::string how;
+        auto edl =
+            bhi ? open_over_bhi(*bhi, chip, how) : device_.open_edl(EdlPortOptions{options_.zlp});
+        auto prefix = std::make_unique<PrefixTransport>(std::move(edl));
         PrefixTransport& port = *prefix;
         auto session = std::make_unique<EdlSession>(device_, std::move(prefix));
+        session->chip_ = chip;
         firehose::ClientOptions fo;
         fo.zlp_aware_host = options_.zlp;
         fo.requested_payload = options_.requested_payload;
@@ -90,15 +98,74 @@ class EdlSessionOpener {
             session->how_opened_ = "found a running Firehose programmer";
         } else if (n == 0 && session->client_->nop(kNopWait)) {
             session->how_opened_ = "reused a running Firehose programmer";
+        } else if (bhi) {
+            throw ProtocolError(fmt::format("{} does not answer Firehose", port.description()),
+                                "in EDL; the programmer was loaded over BHI but its port is silent",
+                                "power-cycle the host (a PCIe module resets with it) and retry");
         } else {
             port.push(first);
             upload(*session, port);
         }
+        if (!how.empty()) session->how_opened_ = how;
         configure(*session);
         return session;
     }
 
   private:
+    // PCIe (pcie_mhi): a running programmer's EDL node is reused; otherwise the boot ROM takes
+    // the programmer through BHI and the EDL node appears about a second later.
+    std::unique_ptr<Transport> open_over_bhi(BhiIo& io, ChipIdentity& chip, std::string& how) {
+        if (auto running = try_open_edl()) return running;
+        mhi::BhiClient bhi(io);
+        mhi::DeviceInfo info = bhi.device_info();
+        mhi::BhiClient::require_edl(info, io.description());
+        chip.msm_hw_id = info.msm_hw_id();
+        chip.pk_hash_hex = info.pk_hash_hex();
+        chip.serial = info.sernum;
+        auto [bytes, name, from_file] = pick_programmer(chip);
+        report(options_.progress, {"upload programmer (BHI)", "bytes", 0, bytes.size(), false});
+        bhi.load_programmer(bytes);
+        report(options_.progress,
+               {"upload programmer (BHI)", "bytes", bytes.size(), bytes.size(), true});
+        how = "uploaded " + name + " over BHI";
+        if (from_file) remember(chip);
+        return wait_for_edl_node();
+    }
+
+    std::unique_ptr<Transport> try_open_edl() {
+        try {
+            return device_.open_edl(EdlPortOptions{options_.zlp});
+        } catch (const NotFoundError&) {
+            return nullptr;
+        }
+    }
+
+    std::unique_ptr<Transport> wait_for_edl_node() {
+        Deadline deadline(kEdlNodeWait);
+        for (;;) {
+            if (auto port = try_open_edl()) return port;
+            if (deadline.expired())
+                throw TimeoutError(
+                    fmt::format("the EDL node of {} did not appear within {} s after the boot ROM "
+                                "accepted the programmer",
+                                device_.name(), kEdlNodeWait.count() / 1000),
+                    "in EDL, programmer loaded over BHI; nothing was written to flash",
+                    "check `dmesg` for mhi errors and `ls /dev/mhi_*`; power-cycle the host and "
+                    "retry");
+            std::this_thread::sleep_for(std::min(Millis(100), deadline.remaining()));
+        }
+    }
+
+    void remember(const ChipIdentity& chip) {
+        if (chip.msm_hw_id == 0) return;
+        try {
+            store_.add(options_.programmer ? *options_.programmer : options_programmer_,
+                       chip.msm_hw_id, chip.pk_hash_hex, "accepted by " + device_.name());
+        } catch (const Error& e) {
+            spdlog::warn("could not remember the programmer: {}", e.what());
+        }
+    }
+
     void upload(EdlSession& session, PrefixTransport& port) {
         sahara::Client sahara(port);
         const auto& hello = sahara.wait_hello();
@@ -120,15 +187,7 @@ class EdlSessionOpener {
         auto [bytes, name, from_file] = pick_programmer(session.chip_);
         sahara.upload_image(sahara::image_from_bytes(bytes, name), options_.progress);
         session.how_opened_ = "uploaded " + name;
-        if (from_file && session.chip_.msm_hw_id != 0) {
-            try {
-                store_.add(options_.programmer ? *options_.programmer : options_programmer_,
-                           session.chip_.msm_hw_id, session.chip_.pk_hash_hex,
-                           "accepted by " + device_.name());
-            } catch (const Error& e) {
-                spdlog::warn("could not remember the programmer: {}", e.what());
-            }
-        }
+        if (from_file) remember(session.chip_);
     }
 
     std::tuple<Bytes, std::string, bool> pick_programmer(const ChipIdentity& chip) {
