@@ -7,14 +7,10 @@ namespace cr {
 
 std::string_view to_string(DeviceMode mode) {
     switch (mode) {
-        case DeviceMode::normal:
-            return "normal";
-        case DeviceMode::edl:
-            return "EDL";
-        case DeviceMode::crashdump:
-            return "crash-dump";
-        case DeviceMode::absent:
-            return "absent";
+        case DeviceMode::normal: return "normal";
+        case DeviceMode::edl: return "EDL";
+        case DeviceMode::crashdump: return "crash-dump";
+        case DeviceMode::absent: return "absent";
     }
     return "unknown";
 }

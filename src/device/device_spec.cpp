@@ -47,16 +47,11 @@ DeviceSpec parse_device_spec(std::string_view text) {
 
 std::string to_string(const DeviceSpec& spec) {
     switch (spec.kind) {
-        case DeviceSpec::Kind::any:
-            return "(any)";
-        case DeviceSpec::Kind::usb_path:
-            return "usb:" + spec.value;
-        case DeviceSpec::Kind::serial:
-            return "sn:" + spec.value;
-        case DeviceSpec::Kind::path:
-            return spec.value;
-        case DeviceSpec::Kind::sim:
-            return "sim:" + spec.value;
+        case DeviceSpec::Kind::any: return "(any)";
+        case DeviceSpec::Kind::usb_path: return "usb:" + spec.value;
+        case DeviceSpec::Kind::serial: return "sn:" + spec.value;
+        case DeviceSpec::Kind::path: return spec.value;
+        case DeviceSpec::Kind::sim: return "sim:" + spec.value;
     }
     return spec.value;
 }
