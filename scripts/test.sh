@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 scripts/build.sh -DCELLRESCUE_TESTS=ON
 ctest --test-dir build --output-on-failure -j2 --timeout 600
+scripts/ci-package.sh  # the amd64 .deb: dpkg -i, demo and man from the installed path (docs/packaging.md)

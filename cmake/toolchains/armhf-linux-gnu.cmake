@@ -1,0 +1,7 @@
+# armhf (32-bit ARMv7 hard-float: older Raspberry Pi OS, older routers). size_t is 32 bits
+# here, which the PCIe BHI ioctl's size prefix depends on: see debian-cross.cmake.
+set(CMAKE_SYSTEM_PROCESSOR arm)
+set(CELLRESCUE_TRIPLET arm-linux-gnueabihf)
+set(CELLRESCUE_QEMU qemu-arm)
+set(CELLRESCUE_DEB_ARCH armhf)
+include(${CMAKE_CURRENT_LIST_DIR}/debian-cross.cmake)
