@@ -70,7 +70,8 @@ void add_backup(CLI::App& app, Context& ctx) {
                          {"efs_bytes", r.efs_bytes},
                          {"imeis", r.calibration.identity.imeis},
                          {"firmware", r.calibration.identity.firmware},
-                         {"round_trips", r.traffic.round_trips}};
+                         {"round_trips", r.traffic.round_trips},
+                         {"restore_incomplete", r.restore_incomplete}};
         if (r.exported) j["exported"] = r.exported->string();
         std::string text =
             r.raw_partitions
@@ -81,6 +82,11 @@ void add_backup(CLI::App& app, Context& ctx) {
                       r.nv_items, r.efs_files, r.efs_bytes, join(r.calibration.identity.imeis),
                       r.bundle.string());
         if (r.exported) text += "\nexported: " + r.exported->string();
+        if (r.restore_incomplete)
+            text +=
+                "\nwarning: the module carries an unfinished restore (restore marker): this "
+                "backup holds a half-restored calibration and is never used as its own backup; "
+                "run `cellrescue rescue` to finish the restore";
         ctx.emit(j, text);
     });
 }
@@ -225,6 +231,8 @@ void add_restore(CLI::App& app, Context& ctx) {
         options.confirm = [&ctx](const std::string& q) { return ctx.confirm(q); };
         options.progress = ctx.progress();
         options.pipeline = *pipeline;
+        options.source = fs::absolute(*file).string();
+        options.store_dir = ctx.backup_dir();
         auto r = workflows::restore(*device, backup, options);
         ctx.emit(to_json(r), to_text(r));
         if (!r.verified())

@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -30,6 +31,11 @@ void add_diagnose(CLI::App& app, Context& ctx) {
         if (!imei->empty()) options.own_imei = *imei;
         auto d = workflows::diagnose(*device, options);
         ctx.emit(workflows::to_json(d), workflows::format_text(d));
+        const bool critical =
+            std::any_of(d.findings.begin(), d.findings.end(), [](const workflows::Finding& f) {
+                return f.severity == workflows::Severity::critical;
+            });
+        if (critical) throw ReportedFailure{kExitCriticalFinding};
     });
 }
 

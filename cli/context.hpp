@@ -26,6 +26,9 @@ struct ReportedFailure {
     int exit_code;
 };
 
+// `diagnose` reported a critical finding (README, docs/diagnose.md); beyond the ErrorKind codes.
+inline constexpr int kExitCriticalFinding = 11;
+
 class Context {
   public:
     GlobalOptions options;

@@ -15,6 +15,7 @@
 #include "src/archive/bundle_format.hpp"
 #include "src/util/digest.hpp"
 #include "src/util/error.hpp"
+#include "src/util/kill_point.hpp"
 
 namespace cr::archive {
 namespace {
@@ -134,6 +135,7 @@ void BundleWriter::add_streamed(const std::string& name,
             "bundle writer is no longer usable (an earlier entry failed or it was committed)");
     if (name.empty() || !impl_->names.insert(name).second)
         throw UsageError(fmt::format("bundle entry name '{}' is empty or used twice", name));
+    kill_point("bundle write entry", impl_->manifest.entries.size());  // tests: a killed backup
     BundleEntry entry;
     entry.name = name;
     entry.offset = impl_->offset;
@@ -174,6 +176,7 @@ BundleManifest BundleWriter::commit() {
         impl_->fd = -1;
         // Read the sealed file back before it gets its final name.
         BundleReader::open(impl_->temp, BundleReader::Check::full).verify_all();
+        kill_point("bundle before rename");
         std::filesystem::rename(impl_->temp, impl_->target);
     } catch (...) {
         impl_->broken = true;

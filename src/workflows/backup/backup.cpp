@@ -17,6 +17,7 @@
 #include "src/workflows/backup/backup_bundle.hpp"
 #include "src/workflows/backup/backup_diag.hpp"
 #include "src/workflows/backup/backup_edl.hpp"
+#include "src/workflows/restore/restore_marker.hpp"
 
 namespace cr::workflows {
 
@@ -141,13 +142,15 @@ BackupResult backup(Device& device, const BackupOptions& options) {
         std::unique_ptr<Transport> diag = device.open_diag();
         result.calibration =
             read_calibration(*diag, options.progress, &result.traffic, options.pipeline);
+        DiagLink link(*diag, options.pipeline);
+        result.restore_incomplete = read_restore_marker(link.efs).has_value();
     }
     nv::Calibration& cal = result.calibration;
     cal.identity.model = options.model.empty() ? model_of(device) : options.model;
     archive::BackupStore store(options.store_dir);
     result.bundle = store.new_bundle_path(archive::BundleKind::calibration,
                                           to_archive_identity(cal.identity), "calibration");
-    write_calibration_bundle(result.bundle, cal, device.name());
+    write_calibration_bundle(result.bundle, cal, device.name(), result.restore_incomplete);
     if (options.output) {
         export_calibration(cal, *options.output, options.format);
         result.exported = options.output;

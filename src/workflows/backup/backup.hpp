@@ -46,6 +46,9 @@ struct BackupResult {
     std::size_t efs_files = 0;
     std::uint64_t efs_bytes = 0;
     DiagTraffic traffic;
+    // The module carried a restore marker: its calibration is half restored; the bundle says
+    // so and is never used as the module's own backup.
+    bool restore_incomplete = false;
 };
 
 // Reads the calibration over an open DIAG transport (no store, no files). Throws

@@ -49,7 +49,8 @@ archive::DeviceIdentity to_archive_identity(const nv::DeviceIdentity& id) {
 
 archive::BundleManifest write_calibration_bundle(const std::filesystem::path& file,
                                                  const nv::Calibration& cal,
-                                                 const std::string& device_name) {
+                                                 const std::string& device_name,
+                                                 bool restore_incomplete) {
     nlohmann::json meta = {{"layout", kLayout},
                            {"mobile_model_id", cal.mobile_model_id},
                            {"source_name", cal.source_name},
@@ -59,6 +60,7 @@ archive::BundleManifest write_calibration_bundle(const std::filesystem::path& fi
                            {"msm_hw_version", cal.identity.msm_hw_version},
                            {"model_string", cal.identity.model_string},
                            {"device", device_name}};
+    if (restore_incomplete) meta["restore_incomplete"] = true;
     archive::BundleWriter writer(file, archive::BundleKind::calibration,
                                  to_archive_identity(cal.identity), meta);
     for (std::size_t s = 0; s < nv::kSubscriptions; ++s)
@@ -76,6 +78,11 @@ archive::BundleManifest write_calibration_bundle(const std::filesystem::path& fi
     writer.add("Feature_Mask", nv::encode_feature_mask(cal.feature_mask));
     writer.add("File_Version", nv::encode_file_version(cal.file_version));
     return writer.commit();
+}
+
+bool bundle_restore_incomplete(const archive::BundleManifest& manifest) {
+    auto it = manifest.metadata.find("restore_incomplete");
+    return it != manifest.metadata.end() && it->is_boolean() && it->get<bool>();
 }
 
 std::string bundle_device_name(const archive::BundleManifest& manifest) {

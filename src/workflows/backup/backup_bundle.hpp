@@ -15,9 +15,14 @@ archive::DeviceIdentity to_archive_identity(const nv::DeviceIdentity& identity);
 
 // Writes (atomically, verified) a calibration bundle. `device_name` is the -d name the backup
 // was taken from ("sim:rm520n"); it lets a virtual module that lost its IMEI be recognised.
+// `restore_incomplete`: the module carried a restore marker (a half-restored module): recorded
+// in the metadata so that such a bundle is never chosen as the module's own backup.
 archive::BundleManifest write_calibration_bundle(const std::filesystem::path& file,
                                                  const nv::Calibration& cal,
-                                                 const std::string& device_name = {});
+                                                 const std::string& device_name = {},
+                                                 bool restore_incomplete = false);
+// Whether a calibration bundle was taken of a module with an unfinished restore.
+bool bundle_restore_incomplete(const archive::BundleManifest& manifest);
 // Reads a verified bundle; throws DecodeError when it is not a calibration bundle.
 nv::Calibration read_calibration_bundle(const archive::BundleReader& reader);
 // The -d name recorded at backup time ("" when none).

@@ -6,6 +6,7 @@
 
 #include "nv/imei.hpp"
 #include "nv/nv_catalog.hpp"
+#include "src/workflows/restore/restore_marker.hpp"
 
 namespace cr::workflows {
 
@@ -97,7 +98,7 @@ std::vector<EfsSnapshotFile> read_efs_tree(DiagLink& link, const ProgressFn& pro
     std::vector<EfsSnapshotFile> files;
     std::vector<diag::EfsFileToRead> to_read;
     link.efs.walk("/", [&](const diag::EfsWalkEntry& e) {
-        if (e.entry.is_dir()) return true;
+        if (e.entry.is_dir()) return e.path != kMarkerDir;  // cellrescue's marker, not calibration
         if (e.entry.type == 2) {  // symbolic link: QPST keeps no links either
             spdlog::debug("EFS backup skips link {}", e.path);
             return false;

@@ -15,6 +15,7 @@ struct DemoStep {
     std::string why;                // one line of story
     std::vector<std::string> args;  // after the global options
     bool optional = false;          // a failure is reported and the story goes on
+    int expected_exit = 0;          // the exit status this step is meant to end with
     // When this step fails, these args do the same to the module another way (stated loudly).
     std::vector<std::string> fallback;
     // Skipped when an earlier step needed its fallback (which already did this step's job).

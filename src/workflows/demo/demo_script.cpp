@@ -45,6 +45,7 @@ std::vector<DemoStep> demo_script(const DemoOptions& o) {
     s.back().skip_after_fallback = true;
     s.push_back(step("The forum post", "CFUN=5, AT+CFUN=1 refused, no IMEI: what is wrong?",
                      {"diagnose", "-d", dev}));
+    s.back().expected_exit = 11;  // diagnose's exit status for a critical finding
     s.push_back(step("The rescue", "restore its own calibration from the backup and verify",
                      {"rescue", "-d", dev, "--yes"}));
     return s;

@@ -56,7 +56,16 @@ std::optional<BaselineInfo> find_baseline(const std::filesystem::path& store_dir
     auto own = find_own_backups(store_dir, hints, archive::BundleKind::calibration);
     if (own.empty()) return std::nullopt;
     const auto& m = own.front().bundle.manifest;
-    return BaselineInfo{own.front().bundle.file, m.identity.firmware, m.identity.imeis, m.created};
+    BaselineInfo b{own.front().bundle.file, m.identity.firmware, m.identity.imeis, m.created};
+    for (const auto& e : m.entries)  // EFS entries carry their path (backup_bundle.hpp)
+        if (auto p = e.metadata.find("path"); p != e.metadata.end() && p->is_string()) {
+            std::string path = p->get<std::string>();
+            if (path.starts_with("/")) path.erase(0, 1);
+            constexpr std::string_view kRfnv = "nv/item_files/rfnv/";
+            if (path.starts_with(kRfnv) && path.find('/', kRfnv.size()) == std::string::npos)
+                ++b.rfnv_files;  // what `ls /nv/item_files/rfnv` counts: direct entries
+        }
+    return b;
 }
 
 }  // namespace
@@ -64,9 +73,16 @@ std::optional<BaselineInfo> find_baseline(const std::filesystem::path& store_dir
 Diagnosis diagnose(Device& device, const DiagnoseOptions& options) {
     Diagnosis d;
     d.observed = probe_module(device, options.progress);
+    auto hints = identity_hints(device, d.observed, options.own_imei);
     try {
-        d.baseline =
-            find_baseline(options.store_dir, identity_hints(device, d.observed, options.own_imei));
+        d.baseline = find_baseline(options.store_dir, hints);
+        for (const auto& r : open_restores_of(options.store_dir, hints)) {
+            d.observed.open_restores.push_back(r.entry.id);
+            d.observed.transcript.push_back(
+                {"backup store journal",
+                 fmt::format("restore {} of {} started {} never finished (matched by {})",
+                             r.entry.id, r.entry.source, r.entry.started, r.matched_by)});
+        }
     } catch (const Error& e) {  // a damaged store must not hide the module's state
         d.observed.transcript.push_back({"backup store", e.what()});
     }

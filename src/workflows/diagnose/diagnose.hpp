@@ -62,6 +62,11 @@ struct Observation {
     std::optional<std::size_t> nvm_num_files;  // entries in /nvm/num
     std::optional<std::uint32_t> esn;          // DIAG ESN
     std::uint32_t chip_serial = 0;             // virtual modules: what Sahara reports; 0 unknown
+    // The restore marker on the module (restore_marker.hpp): its text when present, nullopt
+    // when absent or not readable (DIAG silent).
+    std::optional<std::string> restore_marker;
+    // Restores of this module the backup store's journal shows started and never finished.
+    std::vector<std::string> open_restores;
     // u-blox
     std::optional<int> mno_profile;        // AT+UMNOPROF?
     std::optional<std::string> ubkupdata;  // AT+UBKUPDATA? value
@@ -74,6 +79,7 @@ struct BaselineInfo {
     std::string firmware;
     std::vector<std::string> imeis;
     std::string created;
+    std::size_t rfnv_files = 0;  // files under /nv/item_files/rfnv in that backup
 };
 
 struct Diagnosis {

@@ -11,6 +11,7 @@
 #include "src/device/sim_device.hpp"
 #include "src/util/hex.hpp"
 #include "src/workflows/diagnose/diagnose.hpp"
+#include "src/workflows/restore/restore_marker.hpp"
 
 namespace cr::workflows {
 namespace {
@@ -141,6 +142,19 @@ std::size_t count_files(diag::Efs2Client& efs, Observation& o, const std::string
     }
 }
 
+// cellrescue's restore marker (restore_marker.hpp): present only while a restore is unfinished.
+void read_marker(diag::Efs2Client& efs, Observation& o) {
+    try {
+        o.restore_marker = read_restore_marker(efs);
+        o.transcript.push_back(
+            {"DIAG EFS marker", o.restore_marker
+                                    ? std::string(kRestoreMarker) + ": " + *o.restore_marker
+                                    : std::string(kRestoreMarker) + ": ENOENT"});
+    } catch (const diag::EfsError& e) {
+        o.transcript.push_back({"DIAG EFS marker", e.what()});
+    }
+}
+
 void probe_diag(Device& device, Observation& o) {
     try {
         auto port = device.open_diag();
@@ -170,6 +184,7 @@ void probe_diag(Device& device, Observation& o) {
         diag::Efs2Client efs(dc);
         o.rfnv_files = count_files(efs, o, "/nv/item_files/rfnv");
         o.nvm_num_files = count_files(efs, o, "/nvm/num");
+        read_marker(efs, o);
     } catch (const Error& e) {
         o.diag_error = e.what();
         o.transcript.push_back({"DIAG port", e.what()});

@@ -144,6 +144,7 @@ std::vector<Finding> evaluate(const Observation& o, const std::optional<Baseline
         } else if (o.at_ok || o.diag_ok) {
             quectel_findings(o, baseline, out);
         }
+        if (o.at_ok || o.diag_ok) calibration_findings(o, baseline, out);
         common_findings(o, out);
     }
     std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {

@@ -9,6 +9,7 @@
 
 #include "src/archive/backup_store.hpp"
 #include "src/util/error.hpp"
+#include "src/util/kill_point.hpp"
 #include "src/workflows/backup/partition_backup.hpp"
 
 namespace cr::workflows {
@@ -107,6 +108,7 @@ void run_step(FlashTarget& target, const package::FlashStep& s, const FlashOptio
             target.patch(s.op);
             break;
         case package::StepKind::reset:
+            kill_point("flash before reset");  // tests: everything written, no reset yet
             target.reset();
             break;
     }

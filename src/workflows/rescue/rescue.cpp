@@ -12,6 +12,7 @@
 #include "src/workflows/flash/flash.hpp"
 #include "src/workflows/rescue/rescue_plan.hpp"
 #include "src/workflows/rescue/rescue_settings.hpp"
+#include "src/workflows/rescue/rescue_verify.hpp"
 #include "src/workflows/restore/restore.hpp"
 
 namespace cr::workflows {
@@ -90,6 +91,8 @@ void run_step(Device& device, RescueStep& step, RescueReport& r, const OwnRecord
             for (const auto& c : own.calibration)
                 if (c.bundle.file == step.source) b = &c;
             RestoreOptions ro;
+            ro.source = step.source.string();
+            ro.store_dir = o.store_dir;
             ro.known_own_imeis = own_imeis_for(r, b);
             ro.chip_serial = r.before.observed.chip_serial;
             ro.progress = o.progress;
@@ -119,6 +122,9 @@ void run_step(Device& device, RescueStep& step, RescueReport& r, const OwnRecord
     }
 }
 
+void compare(Device& device, const std::filesystem::path& backup, Verification& v,
+             const RescueOptions& o);
+
 Verification verify(Device& device, const RescueReport& r, const RescueOptions& o,
                     std::optional<Diagnosis>& after) {
     Verification v;
@@ -134,9 +140,40 @@ Verification verify(Device& device, const RescueReport& r, const RescueOptions& 
             if (nv::is_valid_imei(l)) v.imei = l;
     }
     v.imei_is_own = !v.imei.empty() && v.imei == r.own_imei;
+    for (const auto& s : r.steps)
+        if (s.action == RescueAction::restore_backup && s.status == "done") {
+            compare(device, s.source, v, o);
+            break;
+        }
     after = diagnose(device, diagnose_options(o));
     v.healthy = after->healthy();
     return v;
+}
+
+// Every NV item and EFS file of the restored backup, read back from the module.
+void compare(Device& device, const std::filesystem::path& backup, Verification& v,
+             const RescueOptions& o) {
+    v.compared_with = backup;
+    try {
+        BackupComparison c = compare_with_backup(device, backup, o.progress);
+        v.compared_nv_items = c.nv_items;
+        v.compared_efs_files = c.efs_files;
+        v.backup_differences = std::move(c.differences);
+        v.module_extras = std::move(c.extras);
+    } catch (const Error& e) {
+        v.compare_error = e.what();
+    }
+}
+
+// A verified repair ends every unfinished restore the journal holds for this module.
+void close_journal(const RescueOptions& o, const ModuleIdentityHints& hints) {
+    std::vector<std::string> ids;
+    try {
+        for (const auto& r : open_restores_of(o.store_dir, hints)) ids.push_back(r.entry.id);
+        archive::StoreJournal(o.store_dir).restore_finished(ids);
+    } catch (const Error& e) {
+        spdlog::warn("rescue: the backup store's journal was not updated: {}", e.what());
+    }
 }
 
 bool execute(Device& device, RescueReport& r, const OwnRecords& own, const RescueOptions& o) {
@@ -217,6 +254,7 @@ RescueReport rescue(Device& device, const RescueOptions& o) {
     execute(device, r, own, o);
     const bool flashed = !r.steps.empty() && r.steps.front().action == RescueAction::flash_package;
     if (!writes && !flashed && r.before.healthy()) {
+        if (r.before.find("restore-journal-stale")) close_journal(o, hints);
         r.outcome = RescueOutcome::healthy;
         return r;
     }
@@ -229,6 +267,10 @@ RescueReport rescue(Device& device, const RescueOptions& o) {
     r.verification = verify(device, r, o, r.after);
     r.outcome = r.verification->ok() ? RescueOutcome::repaired : RescueOutcome::not_verified;
     if (r.settings && !r.settings->verified()) r.outcome = RescueOutcome::not_verified;
+    if (r.outcome == RescueOutcome::repaired) {
+        close_journal(o, hints);
+        if (r.after) close_journal(o, identity_hints(device, r.after->observed, o.imei));
+    }
     return r;
 }
 

@@ -13,7 +13,11 @@
 //    module's own IMEI is ever written.
 // 4. Show the plan and ask once (options.confirm; false = nothing written, outcome declined).
 // 5. Carry it out with progress, 6. verify (AT+CFUN=1 accepted, IMEI readable and equal to the
-//    module's own, diagnose healthy), 7. report.
+//    module's own, diagnose healthy, and after a restore every NV item and EFS file of the
+//    backup read back equal from the module), 7. report.
+//    restore-interrupted, calibration-incomplete and cfun5-unexplained are repaired like
+//    efs2-wiped: the module's own backup (the one an interrupted restore names, when it is
+//    the module's own) is restored again.
 // When no backup of this module exists and calibration is gone, nothing is written: the report
 // says what is lost and the options (outcome needs_decision).
 #pragma once
@@ -75,7 +79,18 @@ struct Verification {
     std::string imei;  // read back over AT
     bool imei_is_own = false;
     bool healthy = false;
-    bool ok() const { return cfun1_accepted && imei_is_own && healthy; }
+    // After a restore: the module read back in full and compared with the backup restored
+    // (rescue_verify.hpp). Empty `compared_with`: no restore ran, nothing to compare.
+    std::filesystem::path compared_with;
+    std::size_t compared_nv_items = 0;
+    std::size_t compared_efs_files = 0;
+    std::vector<std::string> backup_differences;  // missing on the module or different
+    std::vector<std::string> module_extras;       // on the module only (reported, not failed)
+    std::string compare_error;                    // the module could not be read back
+    bool matches_backup() const {
+        return compared_with.empty() || (compare_error.empty() && backup_differences.empty());
+    }
+    bool ok() const { return cfun1_accepted && imei_is_own && healthy && matches_backup(); }
 };
 
 struct RescueReport {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/archive/backup_store.hpp"
+#include "src/archive/store_journal.hpp"
 
 namespace cr::workflows {
 
@@ -28,7 +29,19 @@ struct OwnBackup {
 };
 
 // The module's own readable backups of `kind`, newest first. A missing store is empty.
+// Calibration bundles taken of a half-restored module (restore marker present) are left out:
+// they are never the backup to restore from.
 std::vector<OwnBackup> find_own_backups(const std::filesystem::path& store_dir,
                                         const ModuleIdentityHints& hints, archive::BundleKind kind);
+
+// The journal's record of a module (what the restore knew of it).
+archive::JournalDevice journal_device(const ModuleIdentityHints& hints);
+// Restores of this module the store's journal shows unfinished, with why each matched.
+struct OpenRestore {
+    archive::RestoreEntry entry;
+    std::string matched_by;
+};
+std::vector<OpenRestore> open_restores_of(const std::filesystem::path& store_dir,
+                                          const ModuleIdentityHints& hints);
 
 }  // namespace cr::workflows

@@ -6,6 +6,7 @@
 
 #include "nv/imei.hpp"
 #include "src/util/error.hpp"
+#include "src/workflows/restore/restore_marker.hpp"
 
 namespace cr::workflows::rescue_detail {
 
@@ -57,6 +58,28 @@ bool firmware_broken(const Diagnosis& d) {
 
 namespace {
 
+// The findings a restore of the module's own backup repairs.
+bool needs_restore(const Diagnosis& d) {
+    for (auto id :
+         {"efs2-wiped", "restore-interrupted", "calibration-incomplete", "cfun5-unexplained"})
+        if (d.find(id)) return true;
+    return false;
+}
+
+// An interrupted restore is redone from the backup its marker names, when that is one of the
+// module's own; otherwise from its newest own backup.
+const OwnBackup* marked_backup(const Diagnosis& d, const OwnRecords& own) {
+    if (!d.observed.restore_marker) return nullptr;
+    auto marker = decode_marker(*d.observed.restore_marker);
+    if (!marker || marker->source.empty()) return nullptr;
+    std::error_code ec;
+    for (const auto& b : own.calibration)
+        if (b.bundle.file == marker->source ||
+            std::filesystem::equivalent(b.bundle.file, marker->source, ec))
+            return &b;
+    return nullptr;
+}
+
 const OwnBackup* newest_with_imei(const OwnRecords& own) {
     for (const auto& b : own.calibration)
         if (!b.bundle.manifest.identity.imeis.empty()) return &b;
@@ -93,20 +116,22 @@ void explain_no_backup(const Diagnosis& d, const RescueReport& r, std::vector<st
 std::vector<RescueStep> plan_repair(const Diagnosis& d, const OwnRecords& own,
                                     const RescueReport& report, std::vector<std::string>& why_not) {
     std::vector<RescueStep> steps;
-    const bool wiped = d.find("efs2-wiped") != nullptr;
+    const bool wiped = needs_restore(d);
     if (!wiped && own.calibration.empty())
         steps.push_back({RescueAction::take_backup,
                          "back up the calibration the module still holds (none in the store)",
                          {}});
     if (wiped) {
-        const OwnBackup* b = newest_with_imei(own);
+        const OwnBackup* marked = marked_backup(d, own);
+        const OwnBackup* b = marked ? marked : newest_with_imei(own);
         if (!b) {
             explain_no_backup(d, report, why_not);
             return {};
         }
         steps.push_back({RescueAction::restore_backup,
-                         fmt::format("restore this module's own backup from {} (matched by {}), "
+                         fmt::format("{} this module's own backup from {} (matched by {}), "
                                      "then reset",
+                                     marked ? "redo the interrupted restore of" : "restore",
                                      b->bundle.manifest.created, b->matched_by),
                          b->bundle.file});
     } else if (d.find("imei-missing")) {

@@ -59,6 +59,13 @@ nlohmann::json to_json(const RescueReport& r) {
                              {"imei", r.verification->imei},
                              {"imei_is_own", r.verification->imei_is_own},
                              {"healthy", r.verification->healthy},
+                             {"compared_with", r.verification->compared_with.string()},
+                             {"compared_nv_items", r.verification->compared_nv_items},
+                             {"compared_efs_files", r.verification->compared_efs_files},
+                             {"backup_differences", r.verification->backup_differences},
+                             {"module_extras", r.verification->module_extras},
+                             {"compare_error", r.verification->compare_error},
+                             {"matches_backup", r.verification->matches_backup()},
                              {"ok", r.verification->ok()}};
     j["settings"] = r.settings ? to_json(*r.settings) : nlohmann::json();
     j["settings_note"] = r.settings_note;
@@ -70,6 +77,31 @@ namespace {
 std::string finding_ids(const Diagnosis& d) {
     std::string out;
     for (const auto& f : d.findings) out += (out.empty() ? "" : ", ") + f.id;
+    return out;
+}
+
+// What the read-back against the restored backup showed, exactly (the first differences).
+std::string describe_comparison(const Verification& v) {
+    if (!v.compare_error.empty())
+        return fmt::format("verify:    NOT compared with {}: the module could not be read ({})\n",
+                           v.compared_with.filename().string(), v.compare_error);
+    std::string out = fmt::format(
+        "verify:    {} NV items and {} EFS files of {}: {}\n", v.compared_nv_items,
+        v.compared_efs_files, v.compared_with.filename().string(),
+        v.backup_differences.empty()
+            ? "all present and equal on the module"
+            : fmt::format("{} missing or different on the module", v.backup_differences.size()));
+    constexpr std::size_t kShown = 10;  // --json lists them all
+    for (std::size_t i = 0; i < v.backup_differences.size() && i < kShown; ++i)
+        out += "             " + v.backup_differences[i] + "\n";
+    if (v.backup_differences.size() > kShown)
+        out += fmt::format("             ... and {} more (--json lists all)\n",
+                           v.backup_differences.size() - kShown);
+    if (!v.module_extras.empty())
+        out += fmt::format(
+            "verify:    {} file(s) on the module that the backup does not hold "
+            "(kept, not counted)\n",
+            v.module_extras.size());
     return out;
 }
 
@@ -95,6 +127,7 @@ std::string format_text(const RescueReport& r) {
                            v.imei_is_own ? "its own" : "NOT its own");
         out += fmt::format("verify:    diagnose {}\n",
                            v.healthy ? "healthy" : "NOT healthy: " + finding_ids(*r.after));
+        if (!v.compared_with.empty()) out += describe_comparison(v);
         if (r.after && r.after->observed.cfun)
             out += fmt::format("now:       CFUN={}\n", *r.after->observed.cfun);
     }

@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "nv/imei.hpp"
 #include "nv/nv_catalog.hpp"
+#include "src/archive/store_journal.hpp"
 #include "src/util/error.hpp"
+#include "src/workflows/restore/restore_marker.hpp"
 #include "src/workflows/restore/restore_steps.hpp"
 
 namespace cr::workflows {
@@ -25,24 +29,46 @@ void reset_and_wait(DiagLink& link, Device& device) {
     device.wait_for_mode(DeviceMode::normal, kResetTimeout);
 }
 
+// The journal entry a restore starts with (none without a store).
+std::string journal_start(const Device& device, const RestoreOptions& options,
+                          const RestoreReport& report) {
+    if (options.store_dir.empty()) return {};
+    archive::JournalDevice d{device.name(), device.is_virtual(), report.target_imeis_before,
+                             options.chip_serial, report.target_esn};
+    for (const auto& imei : report.written_imeis)  // the plan's: what the module will hold
+        if (!imei.empty() && std::find(d.imeis.begin(), d.imeis.end(), imei) == d.imeis.end())
+            d.imeis.push_back(imei);
+    return archive::StoreJournal(options.store_dir).restore_started(options.source, d);
+}
+
 }  // namespace
 
 RestoreReport restore(Device& device, const nv::Calibration& backup,
                       const RestoreOptions& options) {
     RestoreReport report;
-    nv::RestorePlan plan;
+    std::string journal_id;
     {
         std::unique_ptr<Transport> port = device.open_diag();
         DiagLink link(*port, options.pipeline);
-        plan = prepare_restore(link, backup, options, report);
+        nv::RestorePlan plan = prepare_restore(link, backup, options, report);
+        journal_id = journal_start(device, options, report);
         write_restore(link, plan, options, report);
+        verify_restore(link, plan, options, report);
+        if (report.verified()) {
+            remove_restore_marker(link.efs);
+            report.marker_removed = true;
+        }
         if (options.reset_after) reset_and_wait(link, device);
         add_traffic(report.traffic, link.traffic());
     }
-    std::unique_ptr<Transport> port = device.open_diag();
-    DiagLink link(*port, options.pipeline);
-    verify_restore(link, plan, options, report);
-    add_traffic(report.traffic, link.traffic());
+    if (options.reset_after) {  // what NV 550 holds once the module runs again
+        std::unique_ptr<Transport> port = device.open_diag();
+        DiagLink link(*port, options.pipeline);
+        report.written_imeis = read_identity(link).imeis;
+        add_traffic(report.traffic, link.traffic());
+    }
+    if (report.marker_removed && !journal_id.empty())
+        archive::StoreJournal(options.store_dir).restore_finished({journal_id});
     return report;
 }
 
@@ -53,6 +79,10 @@ RestoreReport restore_over(Transport& diag, const nv::Calibration& backup,
     nv::RestorePlan plan = prepare_restore(link, backup, options, report);
     write_restore(link, plan, options, report);
     verify_restore(link, plan, options, report);
+    if (report.verified()) {
+        remove_restore_marker(link.efs);
+        report.marker_removed = true;
+    }
     if (options.reset_after) link.diag.control(diag::ControlMode::reset);
     report.traffic = link.traffic();
     return report;

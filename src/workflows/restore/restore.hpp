@@ -9,6 +9,7 @@
 //           files, EFS_Backup files, NV_Items files, sync, RESET; then every item and file is
 //           read back and compared.
 #pragma once
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -38,6 +39,10 @@ struct RestoreOptions {
     std::function<bool(const std::string& question)> confirm;
     ProgressFn progress;
     std::size_t pipeline = diag::kDefaultPipeline;  // DIAG reads in flight while verifying
+    // Where the backup came from (named in the module's restore marker and the journal).
+    std::string source;
+    // The backup store whose journal records the restore (empty: no journal entry).
+    std::filesystem::path store_dir;
 };
 
 struct RestoreReport {
@@ -59,13 +64,18 @@ struct RestoreReport {
     // refused at read-back): not claimed as verified, not counted as differences.
     std::vector<std::string> unverified;
     DiagTraffic traffic;
+    std::uint32_t target_esn = 0;  // the target's ESN as read before the restore
+    bool marker_removed = false;   // verified: the module's restore marker is gone
     bool verified() const { return differences.empty(); }
 };
 
-// Restores `backup` onto `device` over DIAG. Throws SafetyError (before any write) when the
-// identity rules or the model check refuse, UsageError for an IMEI failing Luhn, ProtocolError
-// (before any write) when the module refuses the SPC; device errors as ProtocolError etc.
-// A mismatch on read-back does not throw: it is in report.differences (the CLI exits 8).
+// Restores `backup` onto `device` over DIAG. A restore marker goes onto the module before the
+// first write and the backup store's journal records the start (when options.store_dir is
+// set); both are cleared only after every planned item and file read back equal
+// (restore_marker.hpp, store_journal.hpp), then the module is reset. Throws SafetyError (before any
+// write) when the identity rules or the model check refuse, UsageError for an IMEI failing Luhn,
+// ProtocolError (before any write) when the module refuses the SPC; device errors as ProtocolError
+// etc. A mismatch on read-back does not throw: it is in report.differences (the CLI exits 8).
 RestoreReport restore(Device& device, const nv::Calibration& backup, const RestoreOptions& options);
 
 // The same over an already open DIAG transport (benchmarks, rescue).

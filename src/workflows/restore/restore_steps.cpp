@@ -6,8 +6,10 @@
 #include "nv/efs_layout.hpp"
 #include "nv/identity_items.hpp"
 #include "nv/nv_catalog.hpp"
+#include "src/archive/bundle.hpp"
 #include "src/util/error.hpp"
 #include "src/workflows/restore/restore_checks.hpp"
+#include "src/workflows/restore/restore_marker.hpp"
 
 namespace cr::workflows {
 
@@ -167,11 +169,13 @@ nv::RestorePlan prepare_restore(DiagLink& link, const nv::Calibration& backup,
     t.chip_serial = options.chip_serial;
     t.known_own_imeis = options.known_own_imeis;
     report.target_imeis_before = target.identity.imeis;
+    report.target_esn = target.identity.esn;
     nv::RestorePlan plan = nv::plan_restore(backup, t, options.imeis);
     report.match = plan.match;
     report.backup_imeis = plan.backup_imeis;
     report.identity = plan.identity;
     report.notes = plan.notes;
+    report.written_imeis = plan.written_imeis;  // planned; verify_restore reads what is there
     if (options.skip_spc_items) leave_out_protected(plan, report);
     // Checks: the model, then (after the user agreed) the SPC; nothing is written before.
     check_model(nv::compare_models(nv::backup_model(backup), target.model),
@@ -196,6 +200,8 @@ void write_restore(DiagLink& link, const nv::RestorePlan& plan, const RestoreOpt
                    RestoreReport& report) {
     const nv::Calibration& cal = plan.content;
     Writer writer(link, report, options.spc);
+    write_restore_marker(link.efs, {options.source, archive::utc_now_iso8601(),
+                                    nv::nv_item_count(cal), nv::efs_file_count(cal)});
     link.diag.control(diag::ControlMode::offline_digital);
     std::size_t total = nv::nv_item_count(cal), done = 0;
     for (std::size_t s = 0; s < nv::kSubscriptions; ++s)

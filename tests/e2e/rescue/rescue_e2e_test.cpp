@@ -47,7 +47,7 @@ class RescueE2e : public ::testing::Test {
 TEST_F(RescueE2e, DiagnoseJsonNamesEfs2WipedWithEvidence) {
     ASSERT_EQ(run(g_ + " sim set rm520n --state cfun5").code, 0);
     CliRun r = run(g_ + " --json diagnose -d sim:rm520n");
-    ASSERT_EQ(r.code, 0) << r.out;
+    ASSERT_EQ(r.code, 11) << r.out;  // a critical finding: diagnose's own exit status
     auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["findings"][0]["id"], "efs2-wiped");
     EXPECT_EQ(j["healthy"], false);
@@ -98,6 +98,7 @@ TEST_F(RescueE2e, DemoRunsToTheEndWithTheModuleBackAtCfun1) {
     // The printed commands work step by step: the module they name is now healthy.
     CliRun d = run("--sim-dir " + (dir_ / "demo" / "sim").string() + " --backup-dir " +
                    (dir_ / "demo" / "backups").string() + " --json diagnose -d sim:rm520n");
+    EXPECT_EQ(d.code, 0) << d.out;
     auto j = nlohmann::json::parse(d.out);
     EXPECT_EQ(j["healthy"], true);
     EXPECT_EQ(j["cfun"], 1);

@@ -19,7 +19,8 @@ std::string slurp(const std::string& path) {
 TEST(FindingDocs, EveryIdIsDocumented) {
     const std::string src = CR_SOURCE_DIR;
     std::string rules = slurp(src + "/src/workflows/diagnose/diagnose_rules.cpp") +
-                        slurp(src + "/src/workflows/diagnose/diagnose_ublox.cpp");
+                        slurp(src + "/src/workflows/diagnose/diagnose_ublox.cpp") +
+                        slurp(src + "/src/workflows/diagnose/diagnose_calibration_rules.cpp");
     std::string docs = slurp(src + "/docs/diagnose.md");
     ASSERT_FALSE(rules.empty());
     ASSERT_FALSE(docs.empty());
@@ -30,7 +31,8 @@ TEST(FindingDocs, EveryIdIsDocumented) {
     for (const char* required :
          {"efs2-wiped", "imei-missing", "ftm-mode", "cfun7-pending-reset", "baseline-changed",
           "sim-missing", "healthy", "ublox-engineering-firmware", "ublox-full-flash-required",
-          "ublox-mno-profile-unset"})
+          "ublox-mno-profile-unset", "restore-interrupted", "restore-journal-stale",
+          "calibration-incomplete", "cfun5-unexplained"})
         EXPECT_TRUE(ids.count(required)) << required << " is not produced by the rules";
     for (const auto& id : ids)
         EXPECT_NE(docs.find("### `" + id + "`"), std::string::npos)
