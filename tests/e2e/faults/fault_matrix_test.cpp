@@ -204,7 +204,8 @@ TEST_F(FaultMatrix, FlashKilledMidPartition) {
     CliRun plan = cli("--json flash " + pkg + " -d sim:rm520n --dry-run");
     ASSERT_EQ(plan.code, 0) << plan.out;
     std::string label;
-    for (const auto& s : plan.json()["plan"]["steps"])
+    const nlohmann::json j = plan.json();
+    for (const auto& s : j["plan"]["steps"])
         if (s["action"] == "program" && s.value("bytes", 0) > 65536) {
             label = s.value("label", "");
             break;
