@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <iostream>
 
 #include "cli/commands.hpp"
 #include "nv/imei.hpp"
@@ -221,7 +222,9 @@ void add_restore(CLI::App& app, Context& ctx) {
             restore_raw(ctx, *file, *imei, *imei2, *programmer);
             return;
         }
-        nv::Calibration backup = workflows::load_calibration(*file);
+        workflows::LoadedCalibration loaded = workflows::load_calibration_checked(*file);
+        const nv::Calibration& backup = loaded.calibration;
+        if (!ctx.options.json) std::cerr << loaded.note << "\n";
         auto device = ctx.open_device();
         workflows::RestoreOptions options = *checks;
         if (!imei->empty()) options.imeis.imei = *imei;
@@ -234,7 +237,10 @@ void add_restore(CLI::App& app, Context& ctx) {
         options.source = fs::absolute(*file).string();
         options.store_dir = ctx.backup_dir();
         auto r = workflows::restore(*device, backup, options);
-        ctx.emit(to_json(r), to_text(r));
+        nlohmann::json j = to_json(r);
+        j["integrity"] = std::string(workflows::to_string(loaded.integrity));
+        j["integrity_note"] = loaded.note;
+        ctx.emit(j, to_text(r));
         if (!r.verified())
             throw VerifyError(
                 fmt::format("{} difference(s) after the restore", r.differences.size()),
@@ -251,12 +257,16 @@ void add_convert(CLI::App& app, Context& ctx) {
     cmd->add_option("input", *in, "bundle, .xqcn or .qcn")->required();
     cmd->add_option("output", *out, "format by extension: .xqcn, .qcn, else bundle")->required();
     cmd->callback([&ctx, in, out] {
-        nv::Calibration cal = workflows::load_calibration(*in);
+        workflows::LoadedCalibration loaded = workflows::load_calibration_checked(*in);
+        const nv::Calibration& cal = loaded.calibration;
+        if (!ctx.options.json) std::cerr << loaded.note << "\n";
         auto format = workflows::format_from_path(*out);
         workflows::export_calibration(cal, *out, format);
         ctx.emit(
             {{"input", *in},
              {"output", *out},
+             {"integrity", std::string(workflows::to_string(loaded.integrity))},
+             {"integrity_note", loaded.note},
              {"nv_items", nv::nv_item_count(cal)},
              {"efs_files", nv::efs_file_count(cal)},
              {"imeis", nv::imeis_of(cal)}},

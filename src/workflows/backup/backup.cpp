@@ -106,9 +106,11 @@ void export_calibration(const nv::Calibration& cal, const std::filesystem::path&
     switch (format) {
         case CalibrationFormat::xqcn:
             nv::write_xqcn_file(file, qpst_file());
+            write_digest(file);  // an .xqcn carries no checksum of its own
             break;
         case CalibrationFormat::qcn:
             nv::write_qcn_file(file, qpst_file());
+            write_digest(file);
             break;
         case CalibrationFormat::bundle:
             write_calibration_bundle(file, cal);
@@ -116,19 +118,59 @@ void export_calibration(const nv::Calibration& cal, const std::filesystem::path&
     }
 }
 
-nv::Calibration load_calibration(const std::filesystem::path& file) {
-    Bytes head;
+namespace {
+
+// A QPST-format file: its digest first (nothing parsed before), then plausibility without one.
+LoadedCalibration checked_qpst_file(const std::filesystem::path& file, nv::Calibration cal,
+                                    bool digest) {
+    LoadedCalibration out{std::move(cal), Integrity::digest_verified, {}};
+    if (digest) {
+        out.note = fmt::format("integrity verified: SHA-256 matches {}",
+                               digest_path(file).filename().string());
+        return out;
+    }
+    auto problems = plausibility_problems(out.calibration);
+    if (!problems.empty()) {
+        std::string all;
+        for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+        throw DecodeError(
+            fmt::format("{} does not look like a calibration backup: {}", file.string(), all),
+            "nothing was written to any device",
+            "use another copy of the backup (or the bundle in the backup store)");
+    }
+    out.integrity = Integrity::unknown;
+    out.note = fmt::format(
+        "warning: {} has no digest ({}), so its integrity is unknown: it passed the plausibility "
+        "check ({} NV items, {} EFS files, identities and paths sane) but a changed byte inside "
+        "an item or file cannot be detected",
+        file.filename().string(), digest_path(file).filename().string(),
+        nv::nv_item_count(out.calibration), nv::efs_file_count(out.calibration));
+    spdlog::warn("{}", out.note);
+    return out;
+}
+
+}  // namespace
+
+LoadedCalibration load_calibration_checked(const std::filesystem::path& file) {
     {
         Bytes all = read_file(file);
         static constexpr std::uint8_t kOle[] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
-        if (all.size() >= 8 && std::equal(kOle, kOle + 8, all.begin())) return nv::read_qcn(all);
+        const bool ole = all.size() >= 8 && std::equal(kOle, kOle + 8, all.begin());
         std::string_view text = as_chars(all);
         std::size_t start = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
-        if (start != std::string_view::npos && text.substr(start).starts_with("<"))
-            return nv::read_xqcn(text);
+        const bool xml = start != std::string_view::npos && text.substr(start).starts_with("<");
+        if (ole || xml) {
+            bool digest = check_digest(file, all);  // throws VerifyError on a mismatch
+            return checked_qpst_file(file, ole ? nv::read_qcn(all) : nv::read_xqcn(text), digest);
+        }
     }
     archive::BundleReader reader = archive::BundleReader::open(file);
-    return read_calibration_bundle(reader);
+    return {read_calibration_bundle(reader), Integrity::bundle_checksum,
+            "integrity verified: bundle checksum"};
+}
+
+nv::Calibration load_calibration(const std::filesystem::path& file) {
+    return load_calibration_checked(file).calibration;
 }
 
 BackupResult backup(Device& device, const BackupOptions& options) {

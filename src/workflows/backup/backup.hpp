@@ -12,6 +12,7 @@
 #include "src/device/device.hpp"
 #include "src/transport/transport.hpp"
 #include "src/util/progress.hpp"
+#include "src/workflows/backup/calibration_integrity.hpp"
 
 namespace cr::workflows {
 
@@ -61,13 +62,16 @@ nv::Calibration read_calibration(Transport& diag, const ProgressFn& progress,
 // atomically and verified by reading it back before this returns.
 BackupResult backup(Device& device, const BackupOptions& options);
 
-// Writes `cal` as `format` to `file` (atomic). Bundles record cal.identity and keep every
-// file as read; .xqcn/.qcn of a cellrescue backup are shaped as QPST writes them
-// (nv::qpst_shaped), with the XQCN root named after `file`.
+// Writes `cal` as `format` to `file` (atomic); .xqcn/.qcn also get FILE.sha256. Bundles record
+// cal.identity and keep every file as read; .xqcn/.qcn of a cellrescue backup are shaped as QPST
+// writes them (nv::qpst_shaped), with the XQCN root named after `file`.
 void export_calibration(const nv::Calibration& cal, const std::filesystem::path& file,
                         CalibrationFormat format);
 // Loads a bundle, .xqcn or .qcn (by content: OLE2 magic, '<?xml', else bundle). Throws
-// DecodeError/VerifyError for damaged files (a bundle with a flipped byte is refused).
-nv::Calibration load_calibration(const std::filesystem::path& file);
+// DecodeError/VerifyError for damaged files (a bundle with a flipped byte is refused; an
+// .xqcn/.qcn whose FILE.sha256 does not match is refused before it is parsed; one without a
+// digest must pass the plausibility check, calibration_integrity.hpp).
+LoadedCalibration load_calibration_checked(const std::filesystem::path& file);
+nv::Calibration load_calibration(const std::filesystem::path& file);  // .calibration of the above
 
 }  // namespace cr::workflows
