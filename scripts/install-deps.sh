@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what cellrescue needs on Debian 12 (idempotent). `--test` adds what the test suite
-# needs: GoogleTest, umockdev (emulated USB/ttys), and the peers qdl and lrzsz.
+# needs: GoogleTest, umockdev (emulated USB/ttys), and the peers qdl and lrzsz. `--sanitize`
+# adds (to --test's) clang with its sanitizer and libFuzzer runtimes and llvm-symbolizer for
+# scripts/ci-sanitizers.sh; clang-16 too, the newest clang Debian 12 ships, to check the code
+# builds with it.
 set -euo pipefail
 
 BUILD_PACKAGES=(
@@ -12,8 +15,15 @@ TEST_PACKAGES=(
   libgtest-dev libgmock-dev umockdev libumockdev-dev qdl lrzsz socat
 )
 
+SANITIZE_PACKAGES=(
+  clang libclang-rt-14-dev llvm clang-16 libclang-rt-16-dev
+)
+
 packages=("${BUILD_PACKAGES[@]}")
-if [[ "${1:-}" == "--test" ]]; then packages+=("${TEST_PACKAGES[@]}"); fi
+case "${1:-}" in
+  --test) packages+=("${TEST_PACKAGES[@]}") ;;
+  --sanitize) packages+=("${TEST_PACKAGES[@]}" "${SANITIZE_PACKAGES[@]}") ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

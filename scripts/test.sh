@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 scripts/build.sh -DCELLRESCUE_TESTS=ON
 ctest --test-dir build --output-on-failure -j2 --timeout 600
+scripts/ci-sanitizers.sh  # ASan+UBSan suite and 30 s per fuzzer (docs/reliability.md)
