@@ -31,8 +31,36 @@ void add_list(CLI::App& backups, Context& ctx) {
                                 archive::describe(b.manifest.identity), b.file.filename().string(),
                                 entries);
         }
-        if (out["bundles"].empty()) text += "  (empty)\n";
+        out["incomplete"] = nlohmann::json::array();
+        for (const auto& f : store.incomplete()) {
+            out["incomplete"].push_back(archive::to_json(f));
+            text += fmt::format("  {}  INCOMPLETE  {} ({} bytes): {}\n", f.modified,
+                                f.file.filename().string(), f.size,
+                                f.in_use ? "being written by a running command"
+                                         : "left by an interrupted write; the next backup or "
+                                           "`backups clean` removes it");
+        }
+        if (out["bundles"].empty() && out["incomplete"].empty()) text += "  (empty)\n";
         ctx.emit(out, text);
+    });
+}
+
+void add_clean(CLI::App& backups, Context& ctx) {
+    auto* clean = backups.add_subcommand(
+        "clean", "remove temporary files that interrupted backups left in the store");
+    clean->callback([&ctx] {
+        archive::BackupStore store(ctx.backup_dir());
+        nlohmann::json removed = nlohmann::json::array();
+        std::string text;
+        for (const auto& f : store.clean_incomplete()) {
+            removed.push_back(archive::to_json(f));
+            text += fmt::format("removed {} ({} bytes, {})\n", f.file.filename().string(), f.size,
+                                f.modified);
+        }
+        std::size_t busy = store.incomplete().size();
+        text += fmt::format("{} file(s) removed", removed.size());
+        if (busy) text += fmt::format("; {} still being written by a running command", busy);
+        ctx.emit({{"store", store.dir().string()}, {"removed", removed}, {"in_use", busy}}, text);
     });
 }
 
@@ -80,6 +108,7 @@ void register_backups(CLI::App& app, Context& ctx) {
     auto* backups = app.add_subcommand("backups", "the backup store (bundles)");
     backups->require_subcommand(1);
     add_list(*backups, ctx);
+    add_clean(*backups, ctx);
     add_diff(*backups, ctx);
 }
 

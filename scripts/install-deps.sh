@@ -3,6 +3,9 @@
 # needs: GoogleTest, umockdev (emulated USB/ttys), and the peers qdl and lrzsz. `--package` adds
 # what scripts/package.sh needs (dpkg-dev, lintian). `--cross` adds Debian's arm64/armhf cross
 # toolchains, the :arm64/:armhf multiarch -dev packages, and qemu-user with binfmt (docs/packaging.md).
+# `--sanitize` adds (to --test's) clang with its sanitizer and libFuzzer runtimes and llvm-symbolizer for
+# scripts/ci-sanitizers.sh; clang-16 too, the newest clang Debian 12 ships, to check the code
+# builds with it.
 set -euo pipefail
 
 BUILD_PACKAGES=(
@@ -15,6 +18,9 @@ TEST_PACKAGES=(
   man-db groff-base zsh  # man pages render without warnings; zsh parses the completion
 )
 
+SANITIZE_PACKAGES=(
+  clang libclang-rt-14-dev llvm clang-16 libclang-rt-16-dev
+)
 PACKAGE_PACKAGES=(dpkg-dev fakeroot file lintian man-db groff-base)
 CROSS_ARCHES=(arm64 armhf)
 # Libraries we link, per foreign architecture (all are Multi-Arch: same). CLI11 and nlohmann-json
@@ -32,6 +38,7 @@ for arg in "$@"; do
   case "$arg" in
     --test) packages+=("${TEST_PACKAGES[@]}") ;;
     --package) packages+=("${PACKAGE_PACKAGES[@]}") ;;
+    --sanitize) packages+=("${TEST_PACKAGES[@]}" "${SANITIZE_PACKAGES[@]}") ;;
     --cross)
       cross=1
       packages+=("${TEST_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}" "${CROSS_TOOLS[@]}")
@@ -39,7 +46,7 @@ for arg in "$@"; do
         for l in "${CROSS_LIBS[@]}"; do packages+=("$l:$a"); done
       done
       ;;
-    *) echo "install-deps: unknown option $arg (--test, --package, --cross)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown option $arg (--test, --package, --sanitize, --cross)" >&2; exit 2 ;;
   esac
 done
 

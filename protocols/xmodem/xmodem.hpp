@@ -14,6 +14,7 @@
 #include <functional>
 
 #include "src/transport/transport.hpp"
+#include "src/util/clock.hpp"
 #include "src/util/progress.hpp"
 
 namespace cr::xmodem {
@@ -55,6 +56,9 @@ struct ReceiveOptions {
     // false: payloads go only to on_block and ReceiveResult::data stays empty (a receiver that
     // streams to storage keeps no copy, and growing one stalls the ACKs while memory is mapped).
     bool keep_data = true;
+    // Time source of the handshake waits; null: the steady clock. A simulated line (tests, the
+    // fuzz driver) passes the clock its Transport advances when a read times out.
+    const Clock* clock = nullptr;
 };
 
 struct ReceiveResult {

@@ -68,7 +68,7 @@ class Receiver {
 
     std::optional<std::uint8_t> ask(std::uint8_t request, Millis wait) {
         detail::send_control(port_, request, opt_.timing.block);
-        Deadline deadline(wait);
+        ClockDeadline deadline(wait, opt_.clock);
         while (!deadline.expired()) {
             auto b = read_byte(port_, deadline.remaining());
             if (b && (*b == SOH || *b == STX || *b == EOT || *b == CAN)) return b;

@@ -28,6 +28,7 @@ constexpr std::uint32_t kNandOfferedPayload = 8192;
 
 // A bad request: NAK with an ERROR log carrying the message (as real programmers do).
 struct Refusal {
+    explicit Refusal(std::string why) : message(std::move(why)) {}  // clang 14: no paren-init
     std::string message;
 };
 

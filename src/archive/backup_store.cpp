@@ -62,6 +62,7 @@ std::filesystem::path BackupStore::new_bundle_path(BundleKind kind, const Device
         throw IoError(
             fmt::format("cannot create the backup store {}: {}", dir_.string(), ec.message()), {},
             "choose a writable directory with --backup-dir");
+    clean_before_write();
     std::string who = !identity.chip_serial.empty() ? identity.chip_serial
                       : !identity.imeis.empty()     ? identity.imeis.front()
                                                     : std::string("unknown");

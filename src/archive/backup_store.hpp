@@ -20,6 +20,15 @@ struct StoredBundle {
 };
 nlohmann::json to_json(const StoredBundle& bundle);
 
+// A temporary file of a write that has not finished: one running now, or one killed mid-way.
+struct IncompleteFile {
+    std::filesystem::path file;
+    std::uint64_t size = 0;
+    std::string modified;  // ISO 8601 UTC
+    bool in_use = false;   // a running write still holds it (never removed)
+};
+nlohmann::json to_json(const IncompleteFile& file);
+
 class BackupStore {
   public:
     explicit BackupStore(std::filesystem::path dir);
@@ -41,7 +50,15 @@ class BackupStore {
     std::optional<StoredBundle> find_newest(const DeviceIdentity& identity, BundleKind kind,
                                             const std::string& entry = {}) const;
 
+    // Temporary files in the store (see util/temp_file.hpp), oldest first. Nothing is changed.
+    std::vector<IncompleteFile> incomplete() const;
+    // Removes the temporary files that no running write holds and returns them. Every write
+    // into the store (new_bundle_path) calls it first, so a killed backup's leftovers are gone
+    // by the next one; writes running in parallel (factory stations) keep theirs.
+    std::vector<IncompleteFile> clean_incomplete() const;
+
   private:
+    void clean_before_write() const;  // clean_incomplete(), each removal logged as a warning
     std::filesystem::path dir_;
 };
 

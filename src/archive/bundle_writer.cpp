@@ -8,7 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <random>
+#include <memory>
 #include <set>
 
 #include "src/archive/bundle.hpp"
@@ -16,6 +16,7 @@
 #include "src/util/digest.hpp"
 #include "src/util/error.hpp"
 #include "src/util/kill_point.hpp"
+#include "src/util/temp_file.hpp"
 
 namespace cr::archive {
 namespace {
@@ -60,6 +61,7 @@ class Deflater {
 struct BundleWriter::Impl {
     std::filesystem::path target;
     std::filesystem::path temp;
+    std::unique_ptr<LockedTemp> temp_file;  // held locked until renamed (see temp_file.hpp)
     int fd = -1;
     std::uint64_t offset = 0;
     Digest file_digest{Digest::Algorithm::sha256};
@@ -81,12 +83,12 @@ struct BundleWriter::Impl {
         }
     }
     void discard() {
-        if (fd >= 0) ::close(fd);
         fd = -1;
         if (!temp.empty()) {
             std::error_code ignored;
             std::filesystem::remove(temp, ignored);
         }
+        temp_file.reset();  // unlock only after removing
     }
 };
 
@@ -98,13 +100,14 @@ BundleWriter::BundleWriter(std::filesystem::path target, BundleKind kind, Device
         impl_->target.has_parent_path() ? impl_->target.parent_path() : std::filesystem::path(".");
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    impl_->temp =
-        dir / fmt::format(".{}.tmp{}", impl_->target.filename().string(), std::random_device{}());
-    impl_->fd = ::open(impl_->temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (impl_->fd < 0)
-        throw IoError(fmt::format("cannot create {}: {}", impl_->temp.string(), errno_text()),
-                      "nothing was written to the device",
+    try {
+        impl_->temp_file = std::make_unique<LockedTemp>(impl_->target);
+    } catch (const IoError& e) {
+        throw IoError(e.what(), "nothing was written to the device",
                       "check that the backup directory is writable (--backup-dir)");
+    }
+    impl_->temp = impl_->temp_file->path();
+    impl_->fd = impl_->temp_file->fd();
     impl_->manifest.kind = kind;
     impl_->manifest.created = utc_now_iso8601();
     impl_->manifest.tool_version = tool_version();
@@ -172,8 +175,6 @@ BundleManifest BundleWriter::commit() {
         impl_->write_raw(digest);
         if (::fsync(impl_->fd) != 0)
             throw IoError(fmt::format("fsync {} failed: {}", impl_->temp.string(), errno_text()));
-        ::close(impl_->fd);
-        impl_->fd = -1;
         // Read the sealed file back before it gets its final name.
         BundleReader::open(impl_->temp, BundleReader::Check::full).verify_all();
         kill_point("bundle before rename");
@@ -184,6 +185,8 @@ BundleManifest BundleWriter::commit() {
         throw;
     }
     impl_->committed = true;
+    impl_->temp_file.reset();
+    impl_->fd = -1;
     auto dir =
         impl_->target.has_parent_path() ? impl_->target.parent_path() : std::filesystem::path(".");
     int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -7,15 +7,15 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <random>
 
 #include "src/util/error.hpp"
+#include "src/util/temp_file.hpp"
 
 namespace cr {
 namespace {
 
 class Fd {
-public:
+  public:
     explicit Fd(int fd) : fd_(fd) {}
     ~Fd() {
         if (fd_ >= 0) ::close(fd_);
@@ -24,11 +24,13 @@ public:
     Fd& operator=(const Fd&) = delete;
     int get() const { return fd_; }
 
-private:
+  private:
     int fd_;
 };
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+    return std::strerror(errno);
+}
 
 void write_all(int fd, ByteView data, const std::filesystem::path& name) {
     while (!data.empty()) {
@@ -45,23 +47,18 @@ void write_file_atomically(const std::filesystem::path& target,
                            const std::function<void(const ByteSink&)>& produce) {
     auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
     std::filesystem::create_directories(dir);
-    auto tmp = dir / fmt::format(".{}.tmp{}", target.filename().string(), std::random_device{}());
+    LockedTemp tmp(target, 0644);  // locked until renamed, so a store clean-up leaves it alone
     try {
-        {
-            Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-            if (fd.get() < 0)
-                throw IoError(fmt::format("cannot create {}: {}", tmp.string(), errno_text()),
-                              {}, "check that the directory is writable and has space");
-            produce([&](ByteView chunk) { write_all(fd.get(), chunk, tmp); });
-            if (::fsync(fd.get()) != 0)
-                throw IoError(fmt::format("fsync {} failed: {}", tmp.string(), errno_text()));
-        }
-        std::filesystem::rename(tmp, target);
+        produce([&](ByteView chunk) { write_all(tmp.fd(), chunk, tmp.path()); });
+        if (::fsync(tmp.fd()) != 0)
+            throw IoError(fmt::format("fsync {} failed: {}", tmp.path().string(), errno_text()));
+        std::filesystem::rename(tmp.path(), target);
     } catch (...) {
         std::error_code ignored;
-        std::filesystem::remove(tmp, ignored);
+        std::filesystem::remove(tmp.path(), ignored);
         throw;
     }
+    tmp.close();
     Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dfd.get() >= 0) ::fsync(dfd.get());
 }

@@ -191,7 +191,10 @@ UsbTestbed::~UsbTestbed() {
 }
 
 std::string UsbTestbed::root_dir() const {
-    return umockdev_testbed_get_root_dir(impl_->testbed);
+    gchar* dir = umockdev_testbed_get_root_dir(impl_->testbed);  // transfer full: ours to free
+    std::string out = dir ? dir : "";
+    g_free(dir);
+    return out;
 }
 
 std::vector<std::string> UsbTestbed::child_environment() const {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -278,4 +279,44 @@ TEST(XmodemReceiver, GarbageStormBounded) {
     o.crc_interval = 50ms;
     o.nak_interval = 50ms;
     EXPECT_THROW(receive(*p.b, o), Error);
+}
+
+namespace {
+
+// A silent line on a simulated clock: every read waits its full timeout, in simulated time.
+class SilentLine : public Transport {
+  public:
+    explicit SilentLine(ManualClock& clock) : clock_(clock) {}
+    void write(ByteView data, Millis) override {
+        sent.insert(sent.end(), data.begin(), data.end());
+    }
+    std::size_t read(std::span<std::uint8_t>, Millis timeout) override {
+        clock_.advance(timeout);
+        return 0;
+    }
+    std::size_t max_transfer_size() const override { return 4096; }
+    void close() override {}
+    std::string description() const override { return "silent"; }
+    Bytes sent;
+
+  private:
+    ManualClock& clock_;
+};
+
+}  // namespace
+
+// The handshake measures its waits on options.clock: the full default schedule (3 'C's 3 s
+// apart, 10 NAKs 10 s apart) passes in simulated time, with every request on the line.
+TEST(XmodemReceiver, HandshakeWaitsRunOnTheGivenClock) {
+    ManualClock clock;
+    SilentLine line(clock);
+    ReceiveOptions o;
+    o.clock = &clock;
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(receive(line, o), TimeoutError);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    EXPECT_EQ(clock.now().time_since_epoch(), Millis(3 * 3000 + 10 * 10000));
+    ASSERT_GE(line.sent.size(), 13u);
+    EXPECT_EQ(std::count(line.sent.begin(), line.sent.begin() + 13, 'C'), 3);
+    EXPECT_EQ(std::count(line.sent.begin(), line.sent.begin() + 13, NAK), 10);
 }
