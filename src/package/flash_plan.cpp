@@ -100,6 +100,18 @@ bool same_region(const Region& a, const Region& b) {
            a.num_sectors == b.num_sectors && a.sector_size == b.sector_size;
 }
 
+void add_region(FlashPlan& plan, const Region& r) {
+    if (std::none_of(plan.calibration_regions.begin(), plan.calibration_regions.end(),
+                     [&](const Region& x) { return same_region(x, r); }))
+        plan.calibration_regions.push_back(r);
+}
+
+bool writes_partition_table(const FlashStep& s) {
+    if (s.kind != StepKind::program) return false;
+    std::string l = partition::normalize_name(s.op.label);
+    return l == "primarygpt" || l == "backupgpt" || l == "mibib";
+}
+
 }  // namespace
 
 std::string_view to_string(StepKind kind) {
@@ -169,11 +181,12 @@ FlashPlan make_flash_plan(const Package& pkg, const PlanOptions& o) {
                 fmt::format("{}: the sectors of calibration region {} cannot be "
                             "resolved without the device",
                             s.op.origin, s.op.label));
-        Region r = backup_region(s, o.known_calibration);
-        if (std::none_of(plan.calibration_regions.begin(), plan.calibration_regions.end(),
-                         [&](const Region& x) { return same_region(x, r); }))
-            plan.calibration_regions.push_back(r);
+        add_region(plan, backup_region(s, o.known_calibration));
     }
+    // A new partition table may move or shrink calibration partitions it does not write:
+    // every calibration partition the device names is backed up first.
+    if (std::any_of(plan.steps.begin(), plan.steps.end(), writes_partition_table))
+        for (const auto& k : o.known_calibration) add_region(plan, k);
     return plan;
 }
 

@@ -6,7 +6,8 @@
 // Each step records whether it touches calibration: a calibration label (efs2, efs2apps,
 // modemst1, modemst2, fsg, fsc, modem_st1, modem_st2; case-insensitive), a region or label the
 // package's factory XML writes (cefs.mbn at 1280 on EC25), or a region the caller names (e.g.
-// from the device's partition table).
+// from the device's partition table). A plan that writes the partition table (PrimaryGPT,
+// BackupGPT, mibib) puts every calibration partition the device names among the regions.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
