@@ -14,7 +14,7 @@ namespace {
 
 struct FlashArgs {
     std::string package, programmer;
-    bool dry_run = false, factory = false, no_backup = false, understand = false;
+    bool dry_run = false, factory = false, no_md5 = false, no_backup = false, understand = false;
     bool no_reset = false;
     bool restore_settings = false;
 };
@@ -24,6 +24,7 @@ void run_flash(Context& ctx, const FlashArgs& a) {
     o.package = a.package;
     o.dry_run = a.dry_run;
     o.factory = a.factory;
+    o.no_md5 = a.no_md5;
     if (!a.programmer.empty()) o.programmer = a.programmer;
     o.no_backup = a.no_backup;
     o.i_understand_calibration_loss = a.understand;
@@ -42,6 +43,7 @@ void run_flash(Context& ctx, const FlashArgs& a) {
     std::string question = fmt::format("Flash {} onto {}?", a.package, device->name());
     if (a.factory) question += " The FACTORY XML overwrites calibration (efs2).";
     if (a.no_backup) question += " Calibration will NOT be backed up first.";
+    if (a.no_md5) question += " The package's md5.txt will NOT be checked.";
     if (!ctx.confirm(question)) throw UsageError("flash cancelled", "nothing was changed", "");
     o.progress = ctx.progress();
     auto report = workflows::flash_package(*device, o);
@@ -60,6 +62,8 @@ void register_flash(CLI::App& app, Context& ctx) {
                   "use the *_factory rawprogram (OVERWRITES calibration; backed up first)");
     cmd->add_option("--programmer", a->programmer,
                     "a Firehose programmer instead of the package's");
+    cmd->add_flag("--no-md5", a->no_md5,
+                  "do not check the package's md5.txt (only when md5.txt itself is damaged)");
     cmd->add_flag("--no-backup", a->no_backup,
                   "do not back up calibration first (needs --i-understand-calibration-loss)");
     cmd->add_flag("--i-understand-calibration-loss", a->understand,

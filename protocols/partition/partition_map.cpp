@@ -15,8 +15,10 @@ std::string normalize_name(std::string_view raw) {
 }
 
 bool is_calibration_name(std::string_view name) {
-    static constexpr std::array<std::string_view, 4> kCalibration{"efs2", "fsg", "modem_st1",
-                                                                  "modem_st2"};
+    // NAND MIBIB: efs2 (+ efs2apps); GPT (eMMC/UFS): modemst1/2, fsg, fsc. The modem_st*
+    // spelling is kept because older tables and this project's own bundles use it.
+    static constexpr std::array<std::string_view, 8> kCalibration{
+        "efs2", "efs2apps", "modemst1", "modemst2", "fsg", "fsc", "modem_st1", "modem_st2"};
     std::string n = normalize_name(name);
     return std::find(kCalibration.begin(), kCalibration.end(), n) != kCalibration.end();
 }

@@ -14,7 +14,7 @@ struct Partition {
     std::uint32_t lun = 0;  // physical partition number
     std::uint64_t start_sector = 0;
     std::uint64_t num_sectors = 0;
-    bool calibration = false;  // efs2, fsg, modem_st1, modem_st2 (DESIGN.md safety rules)
+    bool calibration = false;  // is_calibration_name (DESIGN.md safety rules)
 };
 
 struct PartitionMap {
@@ -25,7 +25,8 @@ struct PartitionMap {
     const Partition* find(std::string_view name) const;
 };
 
-// "efs2", "fsg", "modem_st1", "modem_st2" (case-insensitive, NAND "0:" prefix ignored).
+// Calibration labels (PROTOCOLS.md §3): NAND efs2/efs2apps; GPT modemst1, modemst2, fsg, fsc;
+// also modem_st1/modem_st2 (case-insensitive, NAND "0:" prefix ignored).
 bool is_calibration_name(std::string_view name);
 // Lowercase, "0:" prefix stripped.
 std::string normalize_name(std::string_view raw);

@@ -168,6 +168,11 @@ void SharedEfs::reload() {
     last_record_header_.clear();
     generation_ = image_generation(header_);
     if (size == 0 || size + kJournalRecordHeader > capacity_) return;
+    if (efs2_has_blank_programmed_pages(module_)) {
+        // ECC written over "erased" pages: EFS2 sees garbage and the modem reformats (skeleton).
+        spdlog::debug("virtual EFS: programmed all-0xFF pages in efs2: mount fails");
+        return;
+    }
     auto tree = EfsTree::deserialize(read_efs_bytes(module_, 0, size));
     if (!tree) return;  // damaged image: the modem reformats (skeleton)
     tree_ = std::move(*tree);

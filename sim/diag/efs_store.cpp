@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sim/firehose/target_storage.hpp"
 #include "src/util/error.hpp"
 
 namespace cr::sim {
@@ -40,6 +41,12 @@ std::string nv_item_path(std::uint16_t item, std::uint16_t sub) {
 std::uint64_t efs_capacity(VirtualModule& module) {
     if (!has_flash(module)) return kFileBackedCapacity;
     return efs2_partition(module).num_sectors * module.model().sector_size;
+}
+
+bool efs2_has_blank_programmed_pages(VirtualModule& module) {
+    if (module.model().storage != StorageKind::nand) return false;
+    const PartitionSpec& p = efs2_partition(module);  // no factory bad blocks: 1:1 pages
+    return has_blank_programmed(module.state(), p.start_sector, p.num_sectors);
 }
 
 Bytes read_efs_bytes(VirtualModule& module, std::uint64_t offset, std::size_t length) {

@@ -100,6 +100,9 @@ EfsTree load_efs(VirtualModule& module);
 void store_efs(VirtualModule& module, const EfsTree& tree);
 // Bytes available for the image and its journal (the efs2 partition size).
 std::uint64_t efs_capacity(VirtualModule& module);
+// NAND: a page of the efs2 partition was programmed with all-0xFF data (PROTOCOLS.md §3): the
+// EFS no longer mounts. Always false on other storage.
+bool efs2_has_blank_programmed_pages(VirtualModule& module);
 // Raw access to the bytes of the efs2 partition (or efs2.bin); reads past what was ever
 // written give zeros. Throws UsageError beyond the capacity.
 Bytes read_efs_bytes(VirtualModule& module, std::uint64_t offset, std::size_t length);

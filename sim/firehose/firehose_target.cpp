@@ -104,8 +104,30 @@ class Target {
     std::size_t receive(Millis timeout, std::size_t max = kIoChunk) {
         std::size_t n =
             port_.read(std::span(buffer_.data(), std::min(max, buffer_.size())), timeout);
-        if (n) parser_.feed(ByteView(buffer_.data(), n));
+        if (n == 0) return 0;
+        ByteView got(buffer_.data(), n);
+        if (const char* why = not_xml(got, parser_.pending() == 0)) {
+            // A real programmer parses each transfer as XML and answers what it cannot parse
+            // at once (PROTOCOLS.md §3): hosts that sent a Sahara packet wait for this reply.
+            parser_.clear();
+            nak({}, fmt::format("XML not formed correctly: {} ({} bytes dropped)", why, n));
+            return n;
+        }
+        parser_.feed(got);
         return n;
+    }
+
+    // Why a transfer outside a raw phase cannot be (part of) an XML document, or nullptr.
+    static const char* not_xml(ByteView data, bool starts_document) {
+        for (std::uint8_t b : data)
+            if (b < 0x20 && b != '\t' && b != '\r' && b != '\n' && b != 0)
+                return "binary data where XML was expected";
+        if (!starts_document) return nullptr;
+        for (std::uint8_t b : data) {
+            if (b == 0 || b == ' ' || b == '\t' || b == '\r' || b == '\n') continue;  // padding
+            return b == '<' ? nullptr : "the data does not start with '<'";
+        }
+        return nullptr;
     }
 
     void handle(const std::string& text) {

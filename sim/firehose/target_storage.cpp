@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "protocols/partition/nand_table.hpp"
 #include "src/util/error.hpp"
@@ -37,6 +38,49 @@ std::set<std::uint64_t> factory_bad_blocks(const ModelSpec& model) {
     return out;
 }
 
+std::set<std::uint64_t> blank_programmed_pages(const ModuleState& state) {
+    std::set<std::uint64_t> out;
+    auto it = state.extra.find("firehose");
+    if (it == state.extra.end() || !it->is_object() || !it->contains("blank_programmed"))
+        return out;
+    for (const auto& run : (*it)["blank_programmed"]) {
+        if (!run.is_array() || run.size() != 2) continue;
+        auto first = run[0].get<std::uint64_t>(), count = run[1].get<std::uint64_t>();
+        for (std::uint64_t p = first; p < first + count && count < (1u << 24); ++p) out.insert(p);
+    }
+    return out;
+}
+
+bool has_blank_programmed(const ModuleState& state, std::uint64_t first, std::uint64_t count) {
+    auto pages = blank_programmed_pages(state);
+    auto it = pages.lower_bound(first);
+    return it != pages.end() && *it < first + count;
+}
+
+namespace {
+
+nlohmann::json to_runs(const std::set<std::uint64_t>& pages) {
+    nlohmann::json runs = nlohmann::json::array();
+    std::uint64_t first = 0, count = 0;
+    for (std::uint64_t p : pages) {
+        if (count && p == first + count) {
+            ++count;
+            continue;
+        }
+        if (count) runs.push_back({first, count});
+        first = p;
+        count = 1;
+    }
+    if (count) runs.push_back({first, count});
+    return runs;
+}
+
+bool all_ff(ByteView page) {
+    return std::all_of(page.begin(), page.end(), [](std::uint8_t b) { return b == 0xFF; });
+}
+
+}  // namespace
+
 TargetStorage::TargetStorage(VirtualModule& module)
     : module_(module),
       image_(module.storage()),
@@ -45,7 +89,17 @@ TargetStorage::TargetStorage(VirtualModule& module)
       ppb_(module.model().storage == StorageKind::nand ? module.model().pages_per_block : 0) {
     if (nand()) {
         bad_ = bad_blocks(module.state());
+        blank_ = blank_programmed_pages(module.state());
         load_nand_map();
+    }
+}
+
+void TargetStorage::note_pages(std::uint64_t phys_page, ByteView data) {
+    for (std::size_t off = 0; off < data.size(); off += sector_size_, ++phys_page) {
+        ByteView page = data.subspan(off, std::min<std::size_t>(sector_size_, data.size() - off));
+        bool blank = all_ff(page);
+        if (blank ? blank_.insert(phys_page).second : blank_.erase(phys_page) > 0)
+            blank_dirty_ = true;
     }
 }
 
@@ -96,9 +150,10 @@ bool TargetStorage::write(std::uint64_t sector, ByteView data) {
         std::uint64_t page = sector + done / sector_size_;
         std::uint64_t in_block = page % ppb_;
         std::size_t n = std::min<std::size_t>(data.size() - done, (ppb_ - in_block) * sector_size_);
-        if (auto phys = map_block(page / ppb_))
+        if (auto phys = map_block(page / ppb_)) {
             image_.write(*phys * ppb_ + in_block, data.subspan(done, n));
-        else
+            note_pages(*phys * ppb_ + in_block, data.subspan(done, n));
+        } else
             complete = false;
         done += n;
     }
@@ -131,13 +186,23 @@ void TargetStorage::erase(std::uint64_t sector, std::uint64_t count) {
     for (std::uint64_t page = sector; page < sector + count;) {
         std::uint64_t in_block = page % ppb_;
         std::uint64_t n = std::min<std::uint64_t>(sector + count - page, ppb_ - in_block);
-        if (auto phys = map_block(page / ppb_)) image_.erase(*phys * ppb_ + in_block, n, 0xFF);
+        if (auto phys = map_block(page / ppb_)) {
+            image_.erase(*phys * ppb_ + in_block, n, 0xFF);
+            auto from = blank_.lower_bound(*phys * ppb_ + in_block);
+            auto to = blank_.lower_bound(*phys * ppb_ + in_block + n);
+            if (from != to) blank_dirty_ = true;
+            blank_.erase(from, to);
+        }
         page += n;
     }
 }
 
 void TargetStorage::sync() {
     image_.sync();
+    if (!blank_dirty_) return;
+    module_.update(
+        [&](ModuleState& st) { st.extra["firehose"]["blank_programmed"] = to_runs(blank_); });
+    blank_dirty_ = false;
 }
 
 }  // namespace cr::sim

@@ -18,6 +18,13 @@ void set_bad_blocks(VirtualModule& module, const std::set<std::uint64_t>& blocks
 // The bad blocks a fresh module of this model gets (inside modem and system).
 std::set<std::uint64_t> factory_bad_blocks(const ModelSpec& model);
 
+// NAND page states (PROTOCOLS.md §3): a page programmed with all-0xFF data got ECC written, so
+// it reads 0xFF but is no longer erased; only an erase of its block clears that. The physical
+// pages in that state: state.extra["firehose"]["blank_programmed"] as [first, count] runs.
+std::set<std::uint64_t> blank_programmed_pages(const ModuleState& state);
+// True when any physical page in [first, first+count) is programmed-but-blank.
+bool has_blank_programmed(const ModuleState& state, std::uint64_t first, std::uint64_t count);
+
 class TargetStorage {
   public:
     // Reads the bad-block list and (NAND) the MIBIB currently on the flash.
@@ -41,6 +48,7 @@ class TargetStorage {
 
   private:
     void load_nand_map();
+    void note_pages(std::uint64_t phys_page, ByteView data);  // NAND page states
 
     VirtualModule& module_;
     StorageImage& image_;
@@ -49,6 +57,8 @@ class TargetStorage {
     std::uint32_t ppb_;
     std::set<std::uint64_t> bad_;
     std::vector<partition::Partition> parts_;  // NAND, in pages
+    std::set<std::uint64_t> blank_;            // NAND: programmed-but-blank physical pages
+    bool blank_dirty_ = false;
 };
 
 }  // namespace cr::sim

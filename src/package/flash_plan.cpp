@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "protocols/partition/partition_map.hpp"
 #include "src/util/error.hpp"
 
 namespace cr::package {
@@ -17,6 +18,15 @@ std::optional<Region> region_of(const RawOp& op, std::uint64_t sectors,
     if (!start) return std::nullopt;
     return Region{op.label, op.physical_partition, op.sector_size, *start,
                   sectors,  op.pages_per_block};
+}
+
+// The boot chain by label; on NAND also the entry at sector 0 of LUN 0 (the SBL block, whatever
+// its label). On GPT storage sector 0 is PrimaryGPT, never the SBL.
+bool is_boot_step(const RawOp& op, const std::optional<Region>& region) {
+    if (is_boot_label(op.label)) return true;
+    bool nand = op.pages_per_block != 0;
+    return nand && region && region->start_sector == 0 && region->physical_partition == 0 &&
+           partition::normalize_name(op.label) != "primarygpt";
 }
 
 FlashStep make_step(const PackageOp& po, const PlanOptions& o) {
@@ -31,7 +41,7 @@ FlashStep make_step(const PackageOp& po, const PlanOptions& o) {
         s.file_bytes = po.file_bytes;
     }
     s.region = region_of(po.op, sectors, o.num_disk_sectors);
-    s.is_sbl = s.region && s.region->start_sector == 0 && s.region->physical_partition == 0;
+    s.is_sbl = is_boot_step(po.op, s.region);
     return s;
 }
 
@@ -53,16 +63,17 @@ void mark_calibration(FlashStep& s, const Package& pkg, const PlanOptions& o) {
         s.calibration_reason = "label " + s.op.label;
         return;
     }
-    if (!s.region) return;
     for (const auto& f : pkg.factory_regions()) {
         auto fr = region_of(f, std::max<std::uint64_t>(f.num_sectors, 1), o.num_disk_sectors);
-        if ((fr && overlaps(*fr, *s.region)) ||
-            (is_calibration_label(f.label) && f.label == s.op.label)) {
+        bool same_label = !f.label.empty() && partition::normalize_name(f.label) ==
+                                                  partition::normalize_name(s.op.label);
+        if ((fr && s.region && overlaps(*fr, *s.region)) || same_label) {
             s.touches_calibration = true;
             s.calibration_reason = fmt::format("factory XML writes {} here", f.filename);
             return;
         }
     }
+    if (!s.region) return;
     for (const auto& k : o.known_calibration)
         if (overlaps(k, *s.region)) {
             s.touches_calibration = true;
@@ -71,9 +82,34 @@ void mark_calibration(FlashStep& s, const Package& pkg, const PlanOptions& o) {
         }
 }
 
+// What the XMLs address: NAND entries carry PAGES_PER_BLOCK; eMMC uses 512-byte sectors, UFS
+// 4096 (PROTOCOLS.md §3).
+std::string storage_of(const Package& pkg) {
+    for (const auto& x : pkg.rawprograms())
+        if (x.filename().string().find("_nand") != std::string::npos) return "nand";
+    bool any4k = false;
+    for (const auto& po : pkg.operations()) {
+        if (po.op.pages_per_block) return "nand";
+        any4k |= po.op.sector_size == 4096;
+    }
+    return any4k ? "ufs" : "emmc";
+}
+
 bool same_region(const Region& a, const Region& b) {
     return a.physical_partition == b.physical_partition && a.start_sector == b.start_sector &&
            a.num_sectors == b.num_sectors && a.sector_size == b.sector_size;
+}
+
+void add_region(FlashPlan& plan, const Region& r) {
+    if (std::none_of(plan.calibration_regions.begin(), plan.calibration_regions.end(),
+                     [&](const Region& x) { return same_region(x, r); }))
+        plan.calibration_regions.push_back(r);
+}
+
+bool writes_partition_table(const FlashStep& s) {
+    if (s.kind != StepKind::program) return false;
+    std::string l = partition::normalize_name(s.op.label);
+    return l == "primarygpt" || l == "backupgpt" || l == "mibib";
 }
 
 }  // namespace
@@ -93,9 +129,15 @@ std::string_view to_string(StepKind kind) {
 }
 
 bool is_calibration_label(std::string_view label) {
-    std::string l;
-    for (char c : label) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return l == "efs2" || l == "fsg" || l == "modem_st1" || l == "modem_st2";
+    return partition::is_calibration_name(label);
+}
+
+bool is_boot_label(std::string_view label) {
+    std::string l = partition::normalize_name(label);
+    for (const char* suffix : {"_a", "_b"})  // A/B slots: xbl_a, abl_b
+        if (l.size() > 2 && l.ends_with(suffix)) l.resize(l.size() - 2);
+    return l == "sbl" || l == "sbl1" || l == "sbl2" || l == "sbl3" || l == "xbl" ||
+           l == "xbl_config" || l == "abl";
 }
 
 bool overlaps(const Region& a, const Region& b) {
@@ -118,6 +160,7 @@ FlashPlan make_flash_plan(const Package& pkg, const PlanOptions& o) {
             (s.is_sbl ? sbl_programs : programs).push_back(std::move(s));
     }
     FlashPlan plan;
+    plan.storage = storage_of(pkg);
     for (auto* group : {&sbl_erase, &erases, &programs, &sbl_programs})
         for (auto& s : *group) plan.steps.push_back(std::move(s));
     for (const auto& p : pkg.disk_patches()) {
@@ -138,11 +181,12 @@ FlashPlan make_flash_plan(const Package& pkg, const PlanOptions& o) {
                 fmt::format("{}: the sectors of calibration region {} cannot be "
                             "resolved without the device",
                             s.op.origin, s.op.label));
-        Region r = backup_region(s, o.known_calibration);
-        if (std::none_of(plan.calibration_regions.begin(), plan.calibration_regions.end(),
-                         [&](const Region& x) { return same_region(x, r); }))
-            plan.calibration_regions.push_back(r);
+        add_region(plan, backup_region(s, o.known_calibration));
     }
+    // A new partition table may move or shrink calibration partitions it does not write:
+    // every calibration partition the device names is backed up first.
+    if (std::any_of(plan.steps.begin(), plan.steps.end(), writes_partition_table))
+        for (const auto& k : o.known_calibration) add_region(plan, k);
     return plan;
 }
 
@@ -177,7 +221,7 @@ nlohmann::json to_json(const FlashPlan& plan) {
                        {"start_sector", r.start_sector},
                        {"num_sectors", r.num_sectors},
                        {"sector_size", r.sector_size}});
-    return {{"steps", steps}, {"calibration_regions", cal}};
+    return {{"storage", plan.storage}, {"steps", steps}, {"calibration_regions", cal}};
 }
 
 std::string describe(const FlashPlan& plan) {

@@ -1,9 +1,13 @@
 // The ordered plan for flashing a package (NAND known-good order, PROTOCOLS.md §3):
-//   1. erase of the SBL entry (start_sector 0), 2. the other erases, 3. every program except the
-//   SBL, 4. the SBL program, 5. DISK patches, 6. power reset.
-// Each step records whether it touches calibration: label efs2 / fsg / modem_st1 / modem_st2
-// (case-insensitive), a region the package's factory XML writes (cefs.mbn at 1280 on EC25), or a
-// region the caller names (e.g. from the device's partition table).
+//   1. erase of the boot chain, 2. the other erases, 3. every program except the boot chain,
+//   4. the boot chain programs, 5. DISK patches, 6. power reset.
+// The boot chain goes by label (sbl, sbl1, xbl, xbl_config, abl, with _a/_b slots); on NAND the
+// entry at sector 0 also counts. On GPT storage sector 0 is PrimaryGPT, not the SBL.
+// Each step records whether it touches calibration: a calibration label (efs2, efs2apps,
+// modemst1, modemst2, fsg, fsc, modem_st1, modem_st2; case-insensitive), a region or label the
+// package's factory XML writes (cefs.mbn at 1280 on EC25), or a region the caller names (e.g.
+// from the device's partition table). A plan that writes the partition table (PrimaryGPT,
+// BackupGPT, mibib) puts every calibration partition the device names among the regions.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -36,12 +40,13 @@ struct FlashStep {
     std::uint64_t bytes = 0;                    // program: bytes sent (whole sectors)
     std::uint64_t file_bytes = 0;               // program: bytes taken from `file`
     std::optional<Region> region;               // erase/program: resolved sectors (when known)
-    bool is_sbl = false;                        // start_sector 0
+    bool is_sbl = false;                        // part of the boot chain (is_boot_label)
     bool touches_calibration = false;
     std::string calibration_reason;  // "label efs2", "factory XML writes cefs.mbn"
 };
 
 struct FlashPlan {
+    std::string storage;  // "nand", "emmc", "ufs" (from the XMLs: PAGES_PER_BLOCK, sector size)
     std::vector<FlashStep> steps;
     // The calibration regions the plan writes or erases (what the guard must back up first),
     // one per distinct region, in plan order.
@@ -60,8 +65,10 @@ struct PlanOptions {
 // on a step that must be resolved.
 FlashPlan make_flash_plan(const Package& package, const PlanOptions& options = {});
 
-// True for efs2, fsg, modem_st1, modem_st2 (case-insensitive).
+// partition::is_calibration_name: efs2, efs2apps, modemst1/2, fsg, fsc, modem_st1/2.
 bool is_calibration_label(std::string_view label);
+// sbl, sbl1-3, xbl, xbl_config, abl (and their _a/_b slots), case-insensitive.
+bool is_boot_label(std::string_view label);
 
 nlohmann::json to_json(const FlashStep& step);
 nlohmann::json to_json(const FlashPlan& plan);

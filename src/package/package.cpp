@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "src/package/md5_list.hpp"
 #include "src/package/zip_extract.hpp"
 #include "src/util/digest.hpp"
 #include "src/util/error.hpp"
@@ -21,7 +22,9 @@ namespace fs = std::filesystem;
 struct Package::Impl {
     fs::path source, root, firehose_dir, programmer, temp_dir;
     std::vector<fs::path> rawprograms, patches;
-    bool factory = false, has_factory = false, md5_checked = false;
+    bool factory = false, has_factory = false, md5_checked = false, md5_skipped = false;
+    std::vector<fs::path> md5_files;                  // canonical paths md5.txt verified
+    std::vector<fs::path> normal_xmls, factory_xmls;  // after one_set
     std::vector<PackageOp> ops;
     std::vector<RawOp> disk_patches, factory_regions;
     std::vector<std::string> notes;
@@ -116,6 +119,29 @@ void choose_programmer(Package::Impl& p, const PackageOptions& o) {
                       (progs.size() > 1 ? " (first of several; --programmer picks another)" : ""));
 }
 
+// UFS/eMMC builds ship rawprogram<N>.xml (sparse images) beside rawprogram_unsparse<N>.xml (the
+// same set unsparsed): a host uses one set, never both (PROTOCOLS.md §3). The unsparse one wins.
+std::vector<fs::path> one_set(Package::Impl& p, const std::vector<fs::path>& xmls) {
+    std::vector<fs::path> out;
+    for (const auto& f : xmls) {
+        std::string name = lower(f.filename().string());
+        std::string twin = "rawprogram_unsparse" + name.substr(std::string("rawprogram").size());
+        bool has_twin = name.rfind("rawprogram_unsparse", 0) != 0 &&
+                        std::any_of(xmls.begin(), xmls.end(), [&](const fs::path& x) {
+                            return lower(x.filename().string()) == twin;
+                        });
+        if (has_twin) {
+            p.notes.push_back(fmt::format(
+                "ignored {}: the package also has {} (the same set unsparsed); one set is used, "
+                "never both",
+                f.filename().string(), twin));
+            continue;
+        }
+        out.push_back(f);
+    }
+    return out;
+}
+
 void choose_xmls(Package::Impl& p, const PackageOptions& o) {
     std::vector<fs::path> normal, factory;
     for (const auto& f : sorted_files(p.firehose_dir)) {
@@ -126,6 +152,10 @@ void choose_xmls(Package::Impl& p, const PackageOptions& o) {
         else if (starts_with_ci(f, "patch"))
             p.patches.push_back(f);
     }
+    normal = one_set(p, normal);
+    factory = one_set(p, factory);
+    p.normal_xmls = normal;
+    p.factory_xmls = factory;
     p.has_factory = !factory.empty();
     if (o.factory) {
         if (factory.empty())
@@ -143,7 +173,11 @@ void choose_xmls(Package::Impl& p, const PackageOptions& o) {
             "nothing was sent to the device",
             "use an update package, or pass --factory if you really mean it");
     p.rawprograms = normal;
-    for (const auto& f : normal) p.notes.push_back("rawprogram: " + f.filename().string());
+    for (const auto& f : normal)
+        p.notes.push_back("rawprogram: " + f.filename().string() +
+                          (lower(f.filename().string()).find("_update") != std::string::npos
+                               ? " (update set: leaves calibration alone)"
+                               : ""));
     for (const auto& f : factory)
         p.notes.push_back(
             fmt::format("ignored {} (factory XML: overwrites calibration; needs "
@@ -151,7 +185,39 @@ void choose_xmls(Package::Impl& p, const PackageOptions& o) {
                         f.filename().string()));
 }
 
-void verify_md5(Package::Impl& p, const fs::path& base) {
+// The file an md5.txt entry names. Packages are made on Windows, so when the exact path is
+// missing a unique case-insensitive match of each component is accepted.
+fs::path find_listed_file(const fs::path& root, const fs::path& base, const Md5Entry& e,
+                          const std::string& md5_name) {
+    fs::path file;
+    try {
+        file = resolve_inside(root, base, e.path);
+    } catch (const DecodeError& err) {
+        throw DecodeError(fmt::format("{} line {}: {}", md5_name, e.line, err.what()),
+                          "nothing was sent to the device", "the package is hostile or damaged");
+    }
+    if (fs::is_regular_file(file)) return file;
+    fs::path found = base;
+    for (const auto& part : fs::path(e.path).lexically_normal()) {
+        fs::path next;
+        std::error_code ec;
+        for (const auto& d : fs::directory_iterator(found, ec))
+            if (lower(d.path().filename().string()) == lower(part.string())) next = d.path();
+        if (next.empty()) {
+            found.clear();
+            break;
+        }
+        found = next;
+    }
+    if (!found.empty() && fs::is_regular_file(found))
+        return resolve_inside(root, base, fs::relative(found, base).string());
+    throw NotFoundError(
+        fmt::format("{} line {} lists {} but the file is missing", md5_name, e.line, e.path),
+        "nothing was sent to the device",
+        "re-download the package (or pass --no-md5 if md5.txt itself is wrong)");
+}
+
+void verify_md5(Package::Impl& p, const fs::path& base, bool skip) {
     fs::path md5;
     for (const auto& c :
          {base / "md5.txt", p.root / "md5.txt", p.firehose_dir.parent_path() / "md5.txt"})
@@ -159,38 +225,59 @@ void verify_md5(Package::Impl& p, const fs::path& base) {
             md5 = c;
             break;
         }
+    if (skip) {
+        p.md5_skipped = true;
+        spdlog::warn("md5.txt NOT checked (--no-md5): damaged images would be flashed as they are");
+        p.notes.push_back(md5.empty() ? "WARNING: --no-md5 given (the package has no md5.txt)"
+                                      : "WARNING: md5.txt NOT checked (--no-md5)");
+        return;
+    }
     if (md5.empty()) {
         p.notes.push_back("no md5.txt: file integrity not checked");
         return;
     }
-    std::istringstream lines(read_text(md5));
-    std::string line;
-    int n = 0;
-    while (std::getline(lines, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        std::istringstream ls(line);
-        std::string sum, name;
-        ls >> sum;
-        std::getline(ls >> std::ws, name);
-        if (!name.empty() && name[0] == '*') name.erase(0, 1);
-        if (sum.size() != 32 || name.empty())
-            throw DecodeError(fmt::format("{}: malformed line '{}'", md5.string(), line));
-        fs::path file = resolve_inside(p.root, md5.parent_path(), name);
-        if (!fs::is_regular_file(file))
-            throw NotFoundError(
-                fmt::format("{} lists {} but the file is missing", md5.filename().string(), name),
-                "nothing was sent to the device", "re-download the package");
+    Md5List list = parse_md5_list(read_text(md5), md5.filename().string());
+    for (const auto& e : list.entries) {
+        fs::path file = find_listed_file(p.root, md5.parent_path(), e, md5.filename().string());
         std::string got = file_digest_hex(file, Digest::Algorithm::md5);
-        if (lower(sum) != got)
-            throw VerifyError(fmt::format("md5 mismatch for {}: md5.txt says {}, the file has {}",
-                                          name, lower(sum), got),
-                              "nothing was sent to the device",
-                              "the package is damaged or was modified: re-download it");
-        ++n;
+        if (e.md5 != got)
+            throw VerifyError(
+                fmt::format("md5 mismatch for {} (md5.txt line {}): md5.txt says {}, the file "
+                            "has {}",
+                            e.path, e.line, e.md5, got),
+                "nothing was sent to the device",
+                "the package is damaged or was modified: re-download it");
+        p.md5_files.push_back(fs::weakly_canonical(file));
+    }
+    if (list.entries.empty()) {
+        p.notes.push_back(
+            fmt::format("md5.txt lists no files ({} lines skipped): integrity not "
+                        "checked",
+                        list.skipped_lines));
+        return;
     }
     p.md5_checked = true;
-    p.notes.push_back(fmt::format("md5.txt: {} files verified", n));
+    p.notes.push_back(fmt::format(
+        "md5.txt: {} files verified{}", list.entries.size(),
+        list.skipped_lines ? fmt::format(" ({} header/note lines skipped)", list.skipped_lines)
+                           : ""));
+}
+
+// Images the XMLs write that md5.txt does not list: say so rather than imply they were checked.
+void note_unlisted(Package::Impl& p) {
+    if (!p.md5_checked) return;
+    std::vector<std::string> unlisted;
+    for (const auto& op : p.ops)
+        if (op.file &&
+            std::find(p.md5_files.begin(), p.md5_files.end(), fs::weakly_canonical(*op.file)) ==
+                p.md5_files.end() &&
+            std::find(unlisted.begin(), unlisted.end(), op.file->filename().string()) ==
+                unlisted.end())
+            unlisted.push_back(op.file->filename().string());
+    if (unlisted.empty()) return;
+    std::string names;
+    for (const auto& u : unlisted) names += (names.empty() ? "" : ", ") + u;
+    p.notes.push_back("not listed in md5.txt (not checked): " + names);
 }
 
 PackageOp resolve_op(const Package::Impl& p, const RawOp& op) {
@@ -308,6 +395,9 @@ bool Package::has_factory_xml() const {
 bool Package::md5_checked() const {
     return impl_->md5_checked;
 }
+bool Package::md5_skipped() const {
+    return impl_->md5_skipped;
+}
 const std::vector<PackageOp>& Package::operations() const {
     return impl_->ops;
 }
@@ -342,17 +432,12 @@ Package open_package(const fs::path& path, const PackageOptions& options) {
     p->firehose_dir = find_firehose_dir(p->root);
     choose_programmer(*p, options);
     choose_xmls(*p, options);
-    std::vector<fs::path> factory_xmls, normal_xmls;
-    for (const auto& f : sorted_files(p->firehose_dir))
-        if (starts_with_ci(f, "rawprogram") && lower(f.extension().string()) == ".xml")
-            (lower(f.filename().string()).find("_factory") != std::string::npos ? factory_xmls
-                                                                                : normal_xmls)
-                .push_back(f);
     fs::path base = p->firehose_dir.parent_path().filename() == "update"
                         ? p->firehose_dir.parent_path().parent_path()
                         : p->firehose_dir.parent_path();
-    verify_md5(*p, base);
-    load_operations(*p, normal_xmls, factory_xmls);
+    verify_md5(*p, base, options.skip_md5);
+    load_operations(*p, p->normal_xmls, p->factory_xmls);
+    note_unlisted(*p);
     if (p->ops.empty())
         throw DecodeError("the package's rawprogram XML names no images to write",
                           "nothing was sent to the device", "check the package");

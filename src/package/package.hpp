@@ -1,7 +1,8 @@
 // A firmware package (Quectel layout): a directory or a .zip holding
 //   update/firehose/prog*.mbn|prog*.elf, rawprogram*.xml, patch*.xml, [partition*.mbn]
 //   update/<images> (referenced from the XMLs as "..\\NON-HLOS.ubi")
-//   md5.txt (optional; "<md5>  <path>" lines, paths relative to the package root)
+//   md5.txt (optional; Quectel "<x>:\\<path>:<md5>" and/or GNU "<md5>  <path>" lines, paths
+//   relative to the package root: md5_list.hpp)
 // open_package validates everything before a byte can be sent: XMLs parse, every referenced
 // file exists inside the package and fits its partition, md5.txt matches, no path leaves the
 // package. A zip is extracted, streaming and with size/ratio limits, into a private temporary
@@ -19,7 +20,8 @@
 namespace cr::package {
 
 struct PackageOptions {
-    bool factory = false;  // use the *_factory rawprogram (destroys calibration: explicit only)
+    bool skip_md5 = false;  // --no-md5: md5.txt is not read (loud note, recorded in reports)
+    bool factory = false;   // use the *_factory rawprogram (destroys calibration: explicit only)
     std::optional<std::filesystem::path> programmer;  // overrides the package's programmer
     // Zip limits (hostile archives): total uncompressed bytes, per-entry compression ratio.
     std::uint64_t max_total_uncompressed = 8ull << 30;
@@ -48,7 +50,8 @@ class Package {
     const std::vector<std::filesystem::path>& patches() const;      // chosen, sorted
     bool factory() const;          // the factory rawprogram was chosen
     bool has_factory_xml() const;  // a *_factory rawprogram exists
-    bool md5_checked() const;      // md5.txt existed and every line matched
+    bool md5_checked() const;      // md5.txt existed, listed files and every one matched
+    bool md5_skipped() const;      // --no-md5 was given
     // Program/erase operations from the chosen rawprogram XMLs, in file order.
     const std::vector<PackageOp>& operations() const;
     // DISK patches from the chosen patch XMLs, in file order.

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "sim/core/virtual_module.hpp"
@@ -91,15 +92,20 @@ std::string patch_xml(const sim::ModelSpec& m) {
     return xml + "</patches>\n";
 }
 
+// md5.txt as Quectel packages carry it (PROTOCOLS.md §3): a header, then
+// "<drive>:\\<path with backslashes><padding>:<md5>" lines, CRLF.
 void write_md5(const fs::path& root) {
     std::vector<fs::path> files;
     for (const auto& e : fs::recursive_directory_iterator(root))
         if (e.is_regular_file()) files.push_back(fs::relative(e.path(), root));
     std::sort(files.begin(), files.end());
-    std::string text;
-    for (const auto& f : files)
-        text += fmt::format("{}  {}\n", file_digest_hex(root / f, Digest::Algorithm::md5),
-                            f.generic_string());
+    std::string text = "MD5 of the files in this package\r\nFile                    : MD5\r\n";
+    for (const auto& f : files) {
+        std::string name = f.generic_string();
+        std::replace(name.begin(), name.end(), '/', '\\');
+        text += fmt::format("D:\\{:<40}:{}\r\n", name,
+                            file_digest_hex(root / f, Digest::Algorithm::md5));
+    }
     write_file(root / "md5.txt", as_bytes(text));
 }
 

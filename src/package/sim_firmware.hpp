@@ -6,7 +6,8 @@
 //   [<firmware>/]update/firehose/patch*.xml         one DISK patch (into misc) + one non-DISK
 //   [<firmware>/]update/<images>                    small deterministic images, referenced as
 //                                                   "..\\NAME" with backslashes
-//   [<firmware>/]md5.txt                            "<md5>  <path>" for every file
+//   [<firmware>/]md5.txt                            Quectel style: a header, then
+//                                                   "D:\\<path>   :<md5>" for every file
 // Calibration partitions, the partition table (mibib / GPT) and misc are never programmed by the
 // update XML. An output ending in .zip is a zip archive with a top-level <firmware>/ folder.
 #pragma once

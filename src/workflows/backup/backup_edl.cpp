@@ -6,8 +6,8 @@
 
 #include "src/archive/backup_store.hpp"
 #include "src/util/error.hpp"
-#include "src/workflows/session/edl_session.hpp"
 #include "src/workflows/backup/partition_backup.hpp"
+#include "src/workflows/session/edl_session.hpp"
 
 namespace cr::workflows {
 
@@ -32,9 +32,10 @@ BackupResult backup_raw_partitions(Device& device, const BackupOptions& options)
         by_label[r.label] = part;
     }
     if (regions.empty())
-        throw NotFoundError("the partition table has no efs2, fsg or modem_st partition",
-                            "in EDL, Firehose running; nothing was changed",
-                            "check the model; `cellrescue edl partitions` lists what is there");
+        throw NotFoundError(
+            "the partition table has no calibration partition (efs2, modemst1/2, fsg, fsc)",
+            "in EDL, Firehose running; nothing was changed",
+            "check the model; `cellrescue edl partitions` lists what is there");
     archive::DeviceIdentity identity;
     const ChipIdentity& chip = session->chip();
     if (chip.serial) identity.chip_serial = fmt::format("{:#010x}", chip.serial);

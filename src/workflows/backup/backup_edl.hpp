@@ -6,7 +6,8 @@
 namespace cr::workflows {
 
 // The calibration partitions the backup reads, in order (those the table has).
-inline constexpr const char* kCalibrationPartitions[] = {"efs2", "fsg", "modem_st1", "modem_st2"};
+inline constexpr const char* kCalibrationPartitions[] = {
+    "efs2", "efs2apps", "modemst1", "modemst2", "fsg", "fsc", "modem_st1", "modem_st2"};
 
 // Throws NotFoundError when the table holds none of them; errors of the EDL session propagate
 // and leave no bundle.

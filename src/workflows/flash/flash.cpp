@@ -36,18 +36,29 @@ void check_flash_overrides(const FlashOptions& o) {
 
 namespace {
 
-// Where flashing stands, for the error a mid-flash failure raises.
+// Where flashing stands, for the error a mid-flash failure raises. The boot chain is the plan's
+// boot steps (NAND: the SBL; eMMC: sbl1; UFS: xbl/xbl_config on the boot LUNs, abl).
 struct Progress {
+    std::string storage;  // the plan's storage type
     std::vector<std::string> complete;
-    bool sbl_erased = false;
-    bool sbl_written = false;
+    std::vector<std::string> boot_pending;  // boot labels the plan writes, not yet written
+    bool boot_touched = false;              // a boot step was erased or started
 
+    std::string boot_names() const {
+        std::string out;
+        for (const auto& b : boot_pending) out += (out.empty() ? "" : "/") + b;
+        return out.empty() ? "the SBL" : out;
+    }
     std::string sbl_state() const {
-        if (sbl_written) return "the SBL was written: the module should boot";
-        if (sbl_erased)
-            return "the SBL is ERASED: the module will not boot and stays in EDL (9008), which is "
-                   "recoverable";
-        return "the SBL is untouched: the module still reaches its bootloader";
+        if (!boot_touched) return "the SBL is untouched: the module still reaches its bootloader";
+        if (boot_pending.empty()) return "the SBL was written: the module should boot";
+        if (storage == "nand")
+            return "the SBL is ERASED: the module will not boot and stays in EDL (9008), which "
+                   "is recoverable";
+        return fmt::format(
+            "the boot chain ({}) is incomplete on {}: the module may not boot; it then "
+            "falls back to EDL (9008), which is recoverable",
+            boot_names(), storage.empty() ? "the storage" : storage);
     }
     std::string summary() const {
         std::string done;
@@ -116,16 +127,27 @@ void run_step(FlashTarget& target, const package::FlashStep& s, const FlashOptio
 
 }  // namespace
 
-FlashReport plan_flash(const FlashOptions& options) {
-    check_flash_overrides(options);
+package::PackageOptions package_options(const FlashOptions& options) {
     package::PackageOptions po;
     po.factory = options.factory;
     po.programmer = options.programmer;
-    package::Package pkg = package::open_package(options.package, po);
+    po.skip_md5 = options.no_md5;
+    return po;
+}
+
+std::string md5_status(const package::Package& pkg) {
+    if (pkg.md5_skipped()) return "skipped";
+    return pkg.md5_checked() ? "verified" : "absent";
+}
+
+FlashReport plan_flash(const FlashOptions& options) {
+    check_flash_overrides(options);
+    package::Package pkg = package::open_package(options.package, package_options(options));
     FlashReport r;
     r.package = options.package;
     r.dry_run = true;
     r.notes = pkg.notes();
+    r.md5 = md5_status(pkg);
     package::PlanOptions plan_options;
     plan_options.reset = options.reset;
     r.plan = package::make_flash_plan(pkg, plan_options);
@@ -137,6 +159,7 @@ FlashReport execute_flash(FlashTarget& target, const package::Package& pkg, cons
     FlashReport report;
     report.package = o.package;
     report.notes = pkg.notes();
+    report.md5 = md5_status(pkg);
     package::PlanOptions plan_options;
     plan_options.reset = o.reset;
     plan_options.num_disk_sectors = target.num_disk_sectors(0);
@@ -145,18 +168,23 @@ FlashReport execute_flash(FlashTarget& target, const package::Package& pkg, cons
     report.calibration_backup = guard_calibration(target, report.plan, o, report);
 
     Progress state;
+    state.storage = report.plan.storage;
+    for (const auto& s : report.plan.steps)
+        if (s.is_sbl && s.kind == package::StepKind::program)
+            state.boot_pending.push_back(s.op.label);
     auto start_all = Clock::now();
     for (const auto& s : report.plan.steps) {
         std::string name = step_name(s);
         auto t0 = Clock::now();
+        if (s.is_sbl) state.boot_touched = true;  // a failed boot write leaves it half written
         try {
             run_step(target, s, o);
         } catch (const Error& e) {
             rethrow_mid_flash(e, name, state);
         }
         double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-        if (s.is_sbl && s.kind == package::StepKind::erase) state.sbl_erased = true;
-        if (s.is_sbl && s.kind == package::StepKind::program) state.sbl_written = true;
+        if (s.is_sbl && s.kind == package::StepKind::program)
+            std::erase(state.boot_pending, s.op.label);
         if (s.kind == package::StepKind::program) state.complete.push_back(s.op.label);
         std::string label = s.kind == package::StepKind::patch ? "DISK" : s.op.label;
         PartitionTiming t{label, std::string(package::to_string(s.kind)), s.bytes, secs, 0};
@@ -180,6 +208,7 @@ nlohmann::json to_json(const FlashReport& r) {
     nlohmann::json j = {{"package", r.package.string()},
                         {"dry_run", r.dry_run},
                         {"notes", r.notes},
+                        {"md5", r.md5},
                         {"plan", package::to_json(r.plan)},
                         {"backup_skipped", r.backup_skipped},
                         {"timings", timings},
@@ -201,6 +230,7 @@ std::string describe(const FlashReport& r) {
     if (r.calibration_backup)
         out += "Calibration backed up to " + r.calibration_backup->string() + "\n";
     if (r.backup_skipped) out += "WARNING: calibration was overwritten WITHOUT a backup\n";
+    if (r.md5 == "skipped") out += "WARNING: the package's md5.txt was NOT checked (--no-md5)\n";
     out += fmt::format("{:<9} {:<14} {:>12} {:>9} {:>9}\n", "action", "partition", "bytes",
                        "seconds", "MB/s");
     for (const auto& t : r.timings)

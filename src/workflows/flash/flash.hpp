@@ -30,6 +30,7 @@ struct FlashOptions {
     std::filesystem::path package;
     bool dry_run = false;
     bool factory = false;
+    bool no_md5 = false;  // do not check md5.txt (loud; recorded in the report)
     std::optional<std::filesystem::path> programmer;  // overrides the package's programmer
     bool no_backup = false;
     bool i_understand_calibration_loss = false;
@@ -52,6 +53,7 @@ struct FlashReport {
     std::filesystem::path package;
     package::FlashPlan plan;
     std::vector<std::string> notes;  // package notes (which XML, md5 status)
+    std::string md5 = "absent";      // "verified", "skipped" (--no-md5) or "absent"
     bool dry_run = false;
     std::optional<std::filesystem::path> calibration_backup;  // bundle written by the guard
     bool backup_skipped = false;                              // the two override flags were given
@@ -82,6 +84,11 @@ class FlashTarget {
 
 // Throws UsageError unless no_backup and i_understand_calibration_loss are given together.
 void check_flash_overrides(const FlashOptions& options);
+
+// The package options a flash uses (factory, programmer, --no-md5).
+package::PackageOptions package_options(const FlashOptions& options);
+// "verified", "skipped" or "absent" for the report.
+std::string md5_status(const package::Package& package);
 
 // Validates and plans without a device (the --dry-run path).
 FlashReport plan_flash(const FlashOptions& options);

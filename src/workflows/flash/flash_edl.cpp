@@ -7,6 +7,7 @@
 
 #include "src/package/package.hpp"
 #include "src/util/error.hpp"
+#include "src/workflows/backup/nand_write.hpp"
 #include "src/workflows/session/diag_edl_switch.hpp"
 
 namespace cr::workflows {
@@ -146,10 +147,8 @@ void EdlFlashTarget::reset() {
 FlashReport flash_package(Device& device, const FlashOptions& options) {
     if (options.dry_run) return plan_flash(options);
     check_flash_overrides(options);
-    package::PackageOptions po;
-    po.factory = options.factory;
-    po.programmer = options.programmer;
-    package::Package pkg = package::open_package(options.package, po);  // before the device
+    package::Package pkg =
+        package::open_package(options.package, package_options(options));  // before the device
     package::make_flash_plan(pkg, {});  // the plan's own checks, still without the device
     FlashSettings settings = capture_settings_before_flash(device);  // normal mode only
     ensure_edl(device);
@@ -191,14 +190,14 @@ std::vector<RestoredPartition> restore_partition_bundle(Device& device,
             to_firehose_region(r), [&](ByteView d) { sink(d); },
             renamed(progress, "verify " + r.label));
     };
-    auto nand_erase = [&](const package::Region& r) {
-        if (session->memory() == firehose::MemoryType::nand)
-            session->firehose().erase(to_firehose_region(r));
-    };
     auto write_with_erase = [&](const package::Region& r, std::uint64_t bytes,
                                 const SourceFn& source) {
-        nand_erase(r);  // NAND pages must be erased before they are programmed
-        write(r, bytes, source);
+        if (session->memory() != firehose::MemoryType::nand) return write(r, bytes, source);
+        // NAND: erase the blocks, then program only pages holding data (nand_write.hpp).
+        session->firehose().erase(to_firehose_region(r));
+        auto stats = write_skipping_erased_pages(r, bytes, source, write);
+        spdlog::info("restore {}: {} pages programmed, {} erased (all-0xFF) pages left erased",
+                     r.label, stats.pages_programmed, stats.pages_skipped);
     };
     auto done = restore_partitions(request.bundle, identity, write_with_erase, read_back,
                                    request.restore, progress);

@@ -303,5 +303,38 @@ TEST(FirehoseTarget, HostVanishingMidRawPhaseLeavesTheProgrammerRunning) {
     EXPECT_EQ(rig.module->state().mode, sim::Mode::edl);
 }
 
+// Upstream qdl sends a binary Sahara HELLO_RESP to a programmer that is already running and
+// waits for its error reply (PROTOCOLS.md §3): the reply must come soon, not after 64 KiB.
+TEST(FirehoseTarget, NonXmlInputIsAnsweredSoonWithAnErrorLogAndANak) {
+    Rig rig("ec25");
+    rig.client->configure(MemoryType::nand);
+    // Sahara HELLO_RESP: cmd 2, length 0x30, version 2, compatible 1, status 0, mode 0, reserved.
+    Bytes hello(0x30, 0);
+    hello[0] = 2;
+    hello[4] = 0x30;
+    hello[8] = 2;
+    hello[12] = 1;
+    rig.host->write(hello, Millis{1000});
+    std::string got;
+    Bytes buf(4096);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (got.find("NAK") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        std::size_t n = rig.host->read(buf, Millis{200});
+        got.append(reinterpret_cast<const char*>(buf.data()), n);
+    }
+    EXPECT_NE(got.find("ERROR: XML not formed correctly"), std::string::npos) << got;
+    EXPECT_NE(got.find("value=\"NAK\""), std::string::npos) << got;
+    // Text that is not XML either, then the programmer still serves commands.
+    rig.host->write(as_bytes(std::string("hello programmer\n")), Millis{1000});
+    got.clear();
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (got.find("NAK") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        std::size_t n = rig.host->read(buf, Millis{200});
+        got.append(reinterpret_cast<const char*>(buf.data()), n);
+    }
+    EXPECT_NE(got.find("does not start with"), std::string::npos) << got;
+    EXPECT_TRUE(rig.client->nop(Millis{3000}));
+}
+
 }  // namespace
 }  // namespace cr

@@ -323,3 +323,87 @@ TEST(Package, HostileZipsAreRefused) {
     crtest::spit(t.path / "garbage.zip", "PK\x03\x04 this is not a zip");
     expect_error<DecodeError>([&] { open_package(t.path / "garbage.zip"); });
 }
+
+TEST(PackageMd5, QuectelMd5TxtIsVerifiedAndMismatchesNameTheLine) {
+    TempDir t;
+    auto pkg = make_pkg(t.path / "ec25", ec25());
+    std::string md5 = crtest::slurp(pkg / "md5.txt");
+    ASSERT_NE(md5.find("D:\\update\\tz.mbn"), std::string::npos) << md5;  // Quectel style
+    // targetfiles.zip is listed with a wrong digest and never checked; a GNU line mixes in.
+    md5 += "D:\\targetfiles.zip:00000000000000000000000000000000\r\n";
+    md5 +=
+        file_digest_hex(pkg / "update" / "rpm.mbn", Digest::Algorithm::md5) + "  update/rpm.mbn\n";
+    crtest::spit(pkg / "md5.txt", md5);
+    Package p = open_package(pkg);
+    EXPECT_TRUE(p.md5_checked());
+    EXPECT_FALSE(p.md5_skipped());
+    // Upper-case digests compare equal.
+    std::string upper = md5;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    crtest::spit(pkg / "md5.txt", upper);  // paths upper-cased too: found case-insensitively
+    EXPECT_TRUE(open_package(pkg).md5_checked());
+    crtest::spit(pkg / "md5.txt", md5);
+    // One digit off in the LAST position: the full 32 digits are compared.
+    std::string sum = file_digest_hex(pkg / "update" / "tz.mbn", Digest::Algorithm::md5);
+    std::string bad = sum;
+    bad[31] = bad[31] == '0' ? '1' : '0';
+    crtest::replace_in(pkg / "md5.txt", sum, bad);
+    auto msg = expect_error<VerifyError>([&] { open_package(pkg); });
+    EXPECT_NE(msg.find("update/tz.mbn"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("line "), std::string::npos) << msg;
+    // --no-md5 opens it anyway, and says so.
+    PackageOptions o;
+    o.skip_md5 = true;
+    Package s = open_package(pkg, o);
+    EXPECT_TRUE(s.md5_skipped());
+    EXPECT_FALSE(s.md5_checked());
+    bool warned = false;
+    for (const auto& n : s.notes()) warned |= n.find("NOT checked (--no-md5)") != std::string::npos;
+    EXPECT_TRUE(warned);
+}
+
+TEST(PackageMd5, DamagedOrHostileMd5TxtIsRefusedNamingTheLine) {
+    TempDir t;
+    auto pkg = make_pkg(t.path / "ec25", ec25());
+    crtest::spit(t.path / "secret.bin", "x");
+    for (std::string line :
+         {std::string("D:\\..\\secret.bin:0123456789abcdef0123456789abcdef"),
+          std::string("D:\\update\\tz.mbn:0123456789abcdef"),
+          std::string("D:\\update\\gone.mbn:0123456789abcdef0123456789abcdef")}) {
+        std::string saved = crtest::slurp(pkg / "md5.txt");
+        crtest::spit(pkg / "md5.txt", saved + line + "\r\n");
+        try {
+            open_package(pkg);
+            ADD_FAILURE() << "accepted " << line;
+        } catch (const Error& e) {
+            std::string msg = e.what();
+            EXPECT_NE(msg.find("md5.txt line"), std::string::npos) << msg;
+            EXPECT_TRUE(e.kind() == ErrorKind::bad_input || e.kind() == ErrorKind::not_found)
+                << msg;
+        }
+        PackageOptions o;
+        o.skip_md5 = true;
+        EXPECT_NO_THROW(open_package(pkg, o));
+        crtest::spit(pkg / "md5.txt", saved);
+    }
+    // Only headers: nothing is claimed verified.
+    crtest::spit(pkg / "md5.txt", "MD5 list\r\nnothing here\r\n");
+    Package p = open_package(pkg);
+    EXPECT_FALSE(p.md5_checked());
+}
+
+TEST(PackageMd5, ImagesMd5TxtDoesNotListAreNamed) {
+    TempDir t;
+    auto pkg = make_pkg(t.path / "ec25", ec25());
+    std::string md5 = crtest::slurp(pkg / "md5.txt");
+    auto pos = md5.find("D:\\update\\tz.mbn");
+    ASSERT_NE(pos, std::string::npos);
+    md5.erase(pos, md5.find('\n', pos) - pos + 1);
+    crtest::spit(pkg / "md5.txt", md5);
+    Package p = open_package(pkg);
+    bool named = false;
+    for (const auto& n : p.notes())
+        named |= n.find("not listed in md5.txt") != std::string::npos &&
+                 n.find("tz.mbn") != std::string::npos;
+    EXPECT_TRUE(named);
+}
