@@ -9,6 +9,7 @@
 
 #include "protocols/firehose/firehose_reply.hpp"
 #include "sim/core/module_settings.hpp"
+#include "sim/core/usb_presence.hpp"
 #include "sim/firehose/sector_expression.hpp"
 #include "sim/firehose/target_storage.hpp"
 #include "src/util/digest.hpp"
@@ -51,7 +52,8 @@ class Target {
           model_(module.model()),
           port_(port),
           stop_(std::move(stop)),
-          buffer_(kIoChunk) {}
+          buffer_(kIoChunk),
+          unplug_after_(unplug_after_bytes(module.state())) {}
 
     void run(bool fresh) {
         if (fresh) banner();
@@ -310,6 +312,7 @@ class Target {
             complete &= storage.write(s.start + got / ss, ByteView(stage.data(), goal));
             got += goal;
             have = 0;
+            drop_off_the_bus_if_armed(goal, storage);
         }
         storage.sync();
         note_flash_write(module_, s.start, s.count);  // a firmware write resets the settings
@@ -457,6 +460,16 @@ class Target {
         finished_ = true;  // the programmer is gone: the port closes like a USB disconnect
     }
 
+    // The armed hub fault (sim/core/usb_presence): what was written stays, the port goes dead.
+    void drop_off_the_bus_if_armed(std::size_t written, TargetStorage& storage) {
+        programmed_ += written;
+        if (!unplug_after_ || programmed_ < *unplug_after_) return;
+        storage.sync();
+        unplug(module_);
+        throw DeviceGoneError(fmt::format("virtual {} dropped off the bus after {} bytes",
+                                          module_.id(), programmed_));
+    }
+
     VirtualModule& module_;
     const ModelSpec& model_;
     Transport& port_;
@@ -465,6 +478,8 @@ class Target {
     Bytes buffer_;
     bool configured_ = false;
     bool finished_ = false;
+    std::optional<std::uint64_t> unplug_after_;
+    std::uint64_t programmed_ = 0;
 };
 
 }  // namespace

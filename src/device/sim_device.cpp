@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "sim/pcie/bhi_target.hpp"
+#include "sim/core/usb_presence.hpp"
 #include "sim/ports.hpp"
 #include "src/transport/stream_transport.hpp"
 #include "src/util/error.hpp"
@@ -100,10 +101,20 @@ class SimBhiIo : public BhiIo {
 SimDevice::SimDevice(std::shared_ptr<sim::VirtualModule> module) : module_(std::move(module)) {}
 
 DeviceMode SimDevice::mode() {
-    return device_mode_of(module_->state().mode);
+    sim::ModuleState s = module_->state();
+    if (sim::is_unplugged(s)) return DeviceMode::absent;  // dropped by its (virtual) hub
+    return device_mode_of(s.mode);
+}
+
+void SimDevice::require_present() {
+    if (sim::is_unplugged(module_->state()))
+        throw DeviceGoneError(
+            fmt::format("{} is not on the bus (unplugged)", name()), "disconnected",
+            "plug it in again (`cellrescue sim plug " + module_->id() + "`) and retry");
 }
 
 std::unique_ptr<Transport> SimDevice::open_edl(const EdlPortOptions&) {  // no USB: no ZLPs
+    require_present();
     auto m = mode();
     if (m != DeviceMode::edl && m != DeviceMode::crashdump)
         throw NotFoundError(
@@ -128,6 +139,7 @@ std::unique_ptr<BhiIo> SimDevice::open_bhi() {
 }
 
 std::unique_ptr<Transport> SimDevice::open_diag() {
+    require_present();
     if (auto m = mode(); m != DeviceMode::normal)
         throw NotFoundError(
             fmt::format("{} is in {} mode: its DIAG port is gone", name(), to_string(m)),
@@ -139,6 +151,7 @@ std::unique_ptr<Transport> SimDevice::open_diag() {
 }
 
 std::unique_ptr<Transport> SimDevice::open_at() {
+    require_present();
     if (auto m = mode(); m != DeviceMode::normal)
         throw NotFoundError(
             fmt::format("{} is in {} mode: its AT port is gone", name(), to_string(m)),

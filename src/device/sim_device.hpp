@@ -24,6 +24,7 @@ class SimDevice : public Device {
     sim::VirtualModule& module() { return *module_; }
 
   private:
+    void require_present();  // throws DeviceGoneError when the module is unplugged
     std::shared_ptr<sim::VirtualModule> module_;
 };
 

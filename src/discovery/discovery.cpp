@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "sim/core/usb_presence.hpp"
 #include "sim/core/virtual_module.hpp"
 #include "src/discovery/scan.hpp"
 
@@ -57,6 +58,7 @@ void scan_virtual(const std::filesystem::path& sim_dir, Result& result) {
         try {
             auto m = sim::VirtualModule::open(sim_dir, id);
             sim::ModuleState s = m->state();
+            if (sim::is_unplugged(s)) continue;  // not on the bus
             FoundDevice f;
             f.kind = Kind::virtual_module;
             f.name = "sim:" + id;

@@ -77,15 +77,31 @@ struct Progress {
     throw Error(what, p.sbl_state(), next, e.kind());
 }
 
+// The plan's calibration regions, plus (backup_all_calibration) the device's other ones.
+std::vector<package::Region> regions_to_back_up(const package::FlashPlan& plan,
+                                                const std::vector<package::Region>& known,
+                                                const FlashOptions& o) {
+    std::vector<package::Region> out = plan.calibration_regions;
+    if (!o.backup_all_calibration) return out;
+    for (const auto& k : known) {
+        bool have = false;
+        for (const auto& r : out) have = have || package::overlaps(r, k);
+        if (!have) out.push_back(k);
+    }
+    return out;
+}
+
 std::optional<std::filesystem::path> guard_calibration(FlashTarget& target,
                                                        const package::FlashPlan& plan,
+                                                       const std::vector<package::Region>& known,
                                                        const FlashOptions& o, FlashReport& report) {
-    if (plan.calibration_regions.empty()) return std::nullopt;
+    std::vector<package::Region> regions = regions_to_back_up(plan, known, o);
+    if (regions.empty()) return std::nullopt;
     if (o.no_backup && o.i_understand_calibration_loss) {
         spdlog::warn(
             "calibration backup SKIPPED on request: {} calibration region(s) will be "
             "overwritten without a copy",
-            plan.calibration_regions.size());
+            regions.size());
         report.backup_skipped = true;
         return std::nullopt;
     }
@@ -95,7 +111,7 @@ std::optional<std::filesystem::path> guard_calibration(FlashTarget& target,
             target.read(r, sink, o.progress);
         };
         auto saved =
-            backup_partitions(store, target.identity(), plan.calibration_regions, reader,
+            backup_partitions(store, target.identity(), regions, reader,
                               "before flashing " + o.package.filename().string(), o.progress);
         return saved.file;
     } catch (const Error& e) {
@@ -165,7 +181,10 @@ FlashReport execute_flash(FlashTarget& target, const package::Package& pkg, cons
     plan_options.num_disk_sectors = target.num_disk_sectors(0);
     plan_options.known_calibration = target.calibration_partitions();
     report.plan = package::make_flash_plan(pkg, plan_options);
-    report.calibration_backup = guard_calibration(target, report.plan, o, report);
+    report.calibration_backup =
+        guard_calibration(target, report.plan, plan_options.known_calibration, o, report);
+    if (report.calibration_backup && o.on_calibration_backup)
+        o.on_calibration_backup(*report.calibration_backup);
 
     Progress state;
     state.storage = report.plan.storage;

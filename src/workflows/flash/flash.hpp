@@ -38,6 +38,12 @@ struct FlashOptions {
     std::filesystem::path programmer_dir;  // F's programmer store (empty = default)
     bool reset = true;                     // power reset at the end
     bool restore_settings = false;         // re-apply the settings read before (needs reset)
+    // Stations: back up every calibration partition the device's table names, even those the
+    // plan leaves alone, so each module's calibration is in the store before it is flashed.
+    bool backup_all_calibration = false;
+    // Told where the calibration bundle went as soon as it is committed (before any write), so
+    // a caller knows it also when the flash then fails.
+    std::function<void(const std::filesystem::path&)> on_calibration_backup;
     ProgressFn progress;
 };
 
