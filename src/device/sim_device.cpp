@@ -134,6 +134,7 @@ std::unique_ptr<Transport> SimDevice::open_edl(const EdlPortOptions&) {  // no U
 }
 
 std::unique_ptr<BhiIo> SimDevice::open_bhi() {
+    require_present();
     if (!sim::is_pcie(module_->model())) return nullptr;
     return std::make_unique<SimBhiIo>(module_, name() + " BHI");
 }
