@@ -29,7 +29,7 @@
 #include "src/transport/stream_transport.hpp"
 
 using namespace cr;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
@@ -40,7 +40,8 @@ struct Measure {
     double gap_median_us = 0, gap_p99_us = 0, gap_max_us = 0;
 };
 
-void describe_gaps(Measure& m, const std::vector<Clock::time_point>& stamps, std::uint32_t baud) {
+void describe_gaps(Measure& m, const std::vector<SteadyClock::time_point>& stamps,
+                   std::uint32_t baud) {
     if (stamps.size() < 3) return;
     double line_us = 1030.0 * 10 * 1e6 / baud;  // STX..CRC (1029 bytes) + ACK
     std::vector<double> gaps;
@@ -62,14 +63,14 @@ std::uint32_t crc_of(ByteView data, std::uint32_t crc = 0) {
 Measure receive_paced(Transport& device, std::uint32_t baud, const Bytes& sent) {
     sim::ublox::PacedTransport paced(device, baud);
     xmodem::ReceiveOptions o;
-    std::vector<Clock::time_point> stamps;
+    std::vector<SteadyClock::time_point> stamps;
     stamps.reserve(sent.size() / 1024 + 2);
     std::uint32_t crc = 0;
     // Like the module's flash, the receiver takes each block as it comes and keeps no copy
     // (a growing copy would stall ACKs on page faults that no hardware has).
     o.keep_data = false;
     o.on_block = [&](ByteView block) {
-        stamps.push_back(Clock::now());
+        stamps.push_back(SteadyClock::now());
         crc = crc_of(block, crc);
     };
     auto r = xmodem::receive(paced, o);
