@@ -8,28 +8,22 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "tests/e2e/cli_run.hpp"
+#include "tests/e2e/cli_run.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct ShRun {
-    int code = -1;
-    std::string out;
-};
+using ShRun = cr::testing::CliRun;
 
 ShRun sh(const std::string& cmd) {
-    ShRun r;
-    FILE* p = ::popen((cmd + " </dev/null").c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf{};
-    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-    int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return cr::testing::run_shell(cmd);
 }
 
 std::string slurp(const fs::path& p) {

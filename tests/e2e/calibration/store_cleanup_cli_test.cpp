@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "tests/e2e/cli_run.hpp"
+
 #include "src/archive/bundle.hpp"
 #include "src/util/temp_file.hpp"
 
@@ -18,21 +20,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-    int code = -1;
-    std::string out;
-};
+using cr::testing::CliRun;
 
 CliRun run(const std::string& args) {
-    std::string cmd = fmt::format("{} {} 2>&1", CR_BINARY, args);
-    CliRun r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return r;
-    char buf[4096];
-    while (std::size_t n = fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
-    int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return cr::testing::run_shell(fmt::format("{} {} 2>&1", CR_BINARY, args));
 }
 
 // A writer process SIGKILLed while its bundle is half written (as a killed `backup` would be).
