@@ -5,15 +5,12 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "tests/e2e/cli_run.hpp"
 #include "tests/e2e/cli_run.hpp"
 
 namespace fs = std::filesystem;
