@@ -11,8 +11,9 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
     app.add_flag("--json", o.json, "print the result as JSON");
     app.add_flag("-y,--yes", o.yes, "answer yes to confirmations (for scripts)");
     app.add_option("--log", o.log_file, "write every packet at trace level to FILE");
-    app.add_option("-d,--device", o.device,
-                   "usb:<bus-port>, sn:<serial>, a tty/char device path, or sim:<model>[#n]");
+    app.add_option("-d,--device", o.devices,
+                   "usb:<bus-port>, sn:<serial>, a tty/char device path, or sim:<model>[#n] "
+                   "(flash: several)");
     app.add_option("--sim-dir", o.sim_dir, "where virtual modules keep their state")
         ->envname("CELLRESCUE_SIM_DIR");
     app.add_option("--backup-dir", o.backup_dir, "the backup store")
@@ -51,8 +52,11 @@ std::unique_ptr<CLI::App> make_app(Context& ctx) {
     app->fallthrough();  // global options may follow the subcommand
     add_global_options(*app, ctx.options);
     // Runs once options are known, before any command's callback.
-    app->parse_complete_callback(
-        [&ctx] { setup_logging(ctx.options.verbosity, ctx.options.log_file); });
+    app->parse_complete_callback([&ctx] {
+        auto& o = ctx.options;
+        if (!o.devices.empty()) o.device = o.devices.front();
+        setup_logging(o.verbosity, o.log_file);
+    });
     register_commands(*app, ctx);
     return app;
 }

@@ -2,12 +2,14 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/flash_many.hpp"
 #include "sim/core/model_catalog.hpp"
 #include "src/archive/backup_store.hpp"
 #include "src/package/sim_firmware.hpp"
 #include "src/util/error.hpp"
 #include "src/workflows/flash/flash.hpp"
 #include "src/workflows/flash/flash_edl.hpp"
+#include "src/workflows/station/device_lock.hpp"
 
 namespace cr::cli {
 namespace {
@@ -17,6 +19,11 @@ struct FlashArgs {
     bool dry_run = false, factory = false, no_md5 = false, no_backup = false, understand = false;
     bool no_reset = false;
     bool restore_settings = false;
+    ManyArgs many;
+    bool many_mode(const Context& ctx) const {
+        return many.all || ctx.options.devices.size() > 1 || !many.report.empty() ||
+               !many.junit.empty();
+    }
 };
 
 void run_flash(Context& ctx, const FlashArgs& a) {
@@ -39,6 +46,12 @@ void run_flash(Context& ctx, const FlashArgs& a) {
         ctx.emit(workflows::to_json(report), workflows::describe(report));
         return;
     }
+    if (a.many_mode(ctx)) {
+        if (a.restore_settings)
+            throw UsageError("--restore-settings works on one device at a time");
+        run_flash_many(ctx, o, a.many);
+        return;
+    }
     auto device = ctx.open_device();
     std::string question = fmt::format("Flash {} onto {}?", a.package, device->name());
     if (a.factory) question += " The FACTORY XML overwrites calibration (efs2).";
@@ -46,6 +59,10 @@ void run_flash(Context& ctx, const FlashArgs& a) {
     if (a.no_md5) question += " The package's md5.txt will NOT be checked.";
     if (!ctx.confirm(question)) throw UsageError("flash cancelled", "nothing was changed", "");
     o.progress = ctx.progress();
+    // One worker per module, also across processes (a station may be running).
+    workflows::DeviceLock lock(a.many.lock_dir.empty() ? workflows::default_lock_dir()
+                                                       : std::filesystem::path(a.many.lock_dir),
+                               device->name());
     auto report = workflows::flash_package(*device, o);
     ctx.emit(workflows::to_json(report), workflows::describe(report));
     if (report.settings && report.settings->restore_failed()) throw ReportedFailure{8};
@@ -72,6 +89,19 @@ void register_flash(CLI::App& app, Context& ctx) {
     cmd->add_flag(
         "--restore-settings", a->restore_settings,
         "re-apply the module's settings read before the flash (USB mode, bands, APNs...)");
+    auto& m = a->many;
+    cmd->add_flag("--all", m.all,
+                  "every EDL device and Quectel module attached (and virtual ones)");
+    cmd->add_option("--jobs", m.jobs, "how many devices at once (default: all of them)");
+    cmd->add_option("--report", m.report, "write the results of every device as JSON to FILE");
+    cmd->add_option("--junit", m.junit, "write the results as JUnit XML to FILE (CI systems)");
+    cmd->add_option("--log-dir", m.log_dir,
+                    "one log file per device here (default ~/.local/state/cellrescue/logs)");
+    cmd->add_option("--lock-dir", m.lock_dir, "per-device lock files (default $XDG_RUNTIME_DIR)")
+        ->envname("CELLRESCUE_LOCK_DIR");
+    cmd->add_flag("--no-verify", m.no_verify, "several devices: skip the read-back");
+    cmd->add_option("--retries", m.retries,
+                    "several devices: retry a device whose flash failed before writing");
     cmd->callback([&ctx, a] { run_flash(ctx, *a); });
 }
 

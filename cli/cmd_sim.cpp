@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "sim/core/provisioning.hpp"
+#include "sim/core/usb_presence.hpp"
 #include "sim/core/virtual_module.hpp"
 
 namespace cr::cli {
@@ -28,7 +29,8 @@ void add_list(CLI::App& sim, Context& ctx) {
     auto* cmd = sim.add_subcommand("list", "list the virtual modules and the models available");
     cmd->callback([&ctx] {
         spdlog::info("listing virtual modules in {}", ctx.sim_dir().string());
-        nlohmann::json out{{"modules", nlohmann::json::array()}, {"models", nlohmann::json::array()}};
+        nlohmann::json out{{"modules", nlohmann::json::array()},
+                           {"models", nlohmann::json::array()}};
         std::string text;
         for (const auto& id : sim::VirtualModule::list(ctx.sim_dir())) {
             auto m = sim::VirtualModule::open(ctx.sim_dir(), id);
@@ -87,6 +89,33 @@ void add_show_and_reset(CLI::App& sim, Context& ctx) {
     });
 }
 
+// A station's hub dropping a module, a module plugged in late (sim/core/usb_presence).
+void add_plug(CLI::App& sim, Context& ctx) {
+    auto id = std::make_shared<std::string>();
+    auto after = std::make_shared<std::uint64_t>(0);
+    auto* unplug = sim.add_subcommand("unplug", "pull a virtual module off the bus (now or later)");
+    unplug->add_option("module", *id, "model[#n]")->required();
+    unplug->add_option("--after-bytes", *after,
+                       "stay plugged until its programmer has taken this many bytes of program "
+                       "data, then drop off mid-transfer (a hub fault)");
+    unplug->callback([&ctx, id, after] {
+        auto m = sim::VirtualModule::open(ctx.sim_dir(), *id);
+        sim::unplug(*m, *after ? std::optional<std::uint64_t>(*after) : std::nullopt);
+        ctx.emit({{"unplugged", *id}, {"after_bytes", *after}},
+                 *after
+                     ? fmt::format("sim:{} drops off after {} bytes of program data", *id, *after)
+                     : fmt::format("sim:{} unplugged", *id));
+    });
+    auto pid = std::make_shared<std::string>();
+    auto* plug = sim.add_subcommand("plug", "plug a virtual module back in (clears a fault)");
+    plug->add_option("module", *pid, "model[#n]")->required();
+    plug->callback([&ctx, pid] {
+        auto m = sim::VirtualModule::open(ctx.sim_dir(), *pid);
+        sim::plug(*m);
+        ctx.emit(describe(*m), describe_text(*m));
+    });
+}
+
 }  // namespace
 
 void register_sim(CLI::App& app, Context& ctx) {
@@ -95,6 +124,7 @@ void register_sim(CLI::App& app, Context& ctx) {
     add_list(*sim, ctx);
     add_set(*sim, ctx);
     add_show_and_reset(*sim, ctx);
+    add_plug(*sim, ctx);
     register_sim_programmer(*sim, ctx);
     register_sim_serve(*sim, ctx);
     register_sim_ublox(*sim, ctx);

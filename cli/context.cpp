@@ -21,6 +21,9 @@ std::filesystem::path Context::backup_dir() const {
 }
 
 std::unique_ptr<Device> Context::open_device() const {
+    if (options.devices.size() > 1)
+        throw UsageError("this command works on one device, but -d was given several times",
+                         "nothing was changed", "name one device (only flash takes several)");
     return cr::open_device(parse_device_spec(options.device), device_environment());
 }
 

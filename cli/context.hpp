@@ -4,6 +4,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "src/device/device.hpp"
 #include "src/util/progress.hpp"
@@ -11,13 +12,14 @@
 namespace cr::cli {
 
 struct GlobalOptions {
-    int verbosity = 0;       // -v / -vv
-    bool json = false;       // --json: one JSON document on stdout
-    bool yes = false;        // --yes: answer confirmations (scripts)
-    std::string log_file;    // --log FILE: every packet at trace level
-    std::string device;      // -d
-    std::string sim_dir;     // --sim-dir
-    std::string backup_dir;  // --backup-dir
+    int verbosity = 0;                 // -v / -vv
+    bool json = false;                 // --json: one JSON document on stdout
+    bool yes = false;                  // --yes: answer confirmations (scripts)
+    std::string log_file;              // --log FILE: every packet at trace level
+    std::string device;                // -d (the first one)
+    std::vector<std::string> devices;  // every -d (flash takes several)
+    std::string sim_dir;               // --sim-dir
+    std::string backup_dir;            // --backup-dir
 };
 
 // Thrown by a command that has already printed its full result (e.g. a --json report) and only

@@ -42,6 +42,20 @@ struct Job {
     }
 };
 
+}  // namespace
+
+std::string chip_serial_text(std::string_view serial) {
+    std::string s(serial);
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (s.starts_with("0x")) s = s.substr(2);
+    if (s.empty() || s.find_first_not_of("0123456789abcdef") != std::string::npos)
+        return std::string(serial);
+    while (s.size() < 8) s = "0" + s;
+    return "0x" + s;
+}
+
+namespace {
+
 void record_identity(JobReport& r, const Observation& o, bool before) {
     std::string imei = o.imei_at.value_or("");
     (before ? r.imei_before : r.imei_after) = imei;
@@ -70,7 +84,7 @@ void read_backup_identity(JobReport& r) {
         reader.verify_all();
         r.backup_intact = true;
         const auto& id = reader.manifest().identity;
-        if (r.chip_serial.empty()) r.chip_serial = id.chip_serial;
+        if (!id.chip_serial.empty()) r.chip_serial = id.chip_serial;  // what Sahara said
         if (r.model.empty()) r.model = id.model;
     } catch (const Error& e) {
         r.backup_intact = false;
@@ -207,7 +221,7 @@ JobReport run_flash_job(const JobDevice& device, const JobOptions& o, const JobS
                         std::stop_token stop) {
     JobReport r;
     r.device = device;
-    r.chip_serial = device.serial;
+    r.chip_serial = chip_serial_text(device.serial);
     r.log_file = log_file_for(o, device);
     JobLogs::Attachment log(o.logs, r.log_file);
     Job j{o, status, r};

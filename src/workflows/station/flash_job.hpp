@@ -82,6 +82,9 @@ struct JobReport {
 // "backup efs2 40%", "program modem", "done": for a live status line.
 using JobStatusFn = std::function<void(const std::string& status)>;
 
+// A chip serial as backup bundles write it ("0x0a1b2c3d"), from discovery's "0a1b2c3d".
+std::string chip_serial_text(std::string_view serial);
+
 JobReport run_flash_job(const JobDevice& device, const JobOptions& options,
                         const JobStatusFn& status = {}, std::stop_token stop = {});
 
