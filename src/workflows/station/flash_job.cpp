@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/statvfs.h>
+
 #include <chrono>
 
 #include "src/archive/bundle.hpp"
@@ -75,6 +77,29 @@ void check_model(const JobDevice& d, const package::Package& pkg, JobReport& r) 
             fmt::format("{}: refused ({})", pkg.source().filename().string(), c.detail),
             "untouched: nothing was sent to it",
             "use the package for this module's model (see the plan file)");
+}
+
+// Refuses the job when the backup store cannot take a calibration backup (full disk).
+void check_backup_space(const JobOptions& o, JobReport& r) {
+    if (o.flash.no_backup || o.backup_min_free == 0) return;
+    std::error_code ec;
+    std::filesystem::create_directories(o.flash.backup_dir, ec);
+    struct statvfs st {};
+    if (::statvfs(o.flash.backup_dir.c_str(), &st) != 0)
+        throw IoError(fmt::format("cannot check free space in {}: {}", o.flash.backup_dir.string(),
+                                  std::error_code(errno, std::generic_category()).message()),
+                      "untouched: nothing was sent to it",
+                      "check that the backup directory exists and is writable");
+    auto free = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+    r.notes.push_back(fmt::format("backup directory has {} MiB free", free >> 20));
+    if (free < o.backup_min_free)
+        throw SafetyError(
+            fmt::format("refused: the backup directory {} has {} MiB free, a "
+                        "calibration backup needs at least {} MiB",
+                        o.flash.backup_dir.string(), free >> 20, o.backup_min_free >> 20),
+            "untouched: nothing was sent to it",
+            "free space there (or point the backup directory elsewhere) and "
+            "plug the module in again");
 }
 
 void read_backup_identity(JobReport& r) {
@@ -161,6 +186,7 @@ void attempt(Job& j, Device& device) {
     po.programmer = j.o.flash.programmer;
     package::Package pkg = package::open_package(j.o.flash.package, po);  // kept for verify
     check_model(r.device, pkg, r);
+    check_backup_space(j.o, r);
     if (device.mode() == DeviceMode::normal) {
         r.stage = "identify";
         j.say("reading identity");

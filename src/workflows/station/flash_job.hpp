@@ -36,7 +36,10 @@ struct JobOptions {
     JobLogs* logs = nullptr;         // routes each job's log lines to its file
     bool verify = true;              // read every programmed partition back (SHA-256)
     JobChecks checks;
-    int retries = 0;           // extra attempts after a failure that wrote nothing
+    int retries = 0;  // extra attempts after a failure that wrote nothing
+    // Free space the backup directory must have before a job touches its module: a full disk
+    // refuses that module's job up front instead of failing its calibration backup half-way.
+    std::uint64_t backup_min_free = 64ull << 20;
     Millis come_back{120000};  // reboot into normal mode after the reset
 };
 

@@ -2,6 +2,7 @@
 // mid-flash, two workers racing for one module, a package for another model.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/statvfs.h>
 
 #include <filesystem>
 #include <fstream>
@@ -163,6 +164,35 @@ TEST_F(ManyModules, PackageForAnotherModelIsRefusedBeforeAnythingIsWritten) {
     EXPECT_EQ(reports[0].device_state, "untouched: nothing was sent to it");
     EXPECT_EQ(digest(m->dir() / "lun0.img"), before);
     EXPECT_FALSE(m->state().firehose_running);  // not even a programmer was sent
+}
+
+// A backup disk without room refuses that module before anything is sent: its flash never
+// starts, the others go on. (The real free space, plus a margin, as the required minimum.)
+TEST_F(ManyModules, FullBackupDiskRefusesTheModuleBeforeItsFlashStarts) {
+    auto m = module("ec25", "edl");
+    std::string before = digest(m->dir() / "lun0.img");
+    fs::create_directories(store);
+    struct statvfs st {};
+    ASSERT_EQ(::statvfs(store.c_str(), &st), 0);
+    JobOptions o = options();
+    o.backup_min_free = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize + (1ull << 30);
+    auto reports = run_flash_jobs(devices({"ec25"}), o, 1);
+    ASSERT_EQ(reports.size(), 1u);
+    const JobReport& r = reports[0];
+    EXPECT_EQ(r.result, JobResult::refused);
+    EXPECT_EQ(r.exit_code, 7);
+    EXPECT_NE(r.error.find("MiB free"), std::string::npos) << r.error;
+    EXPECT_NE(r.error.find(store.string()), std::string::npos) << r.error;
+    EXPECT_EQ(r.device_state, "untouched: nothing was sent to it");
+    EXPECT_FALSE(r.backup);
+    EXPECT_TRUE(r.partitions_done.empty());
+    EXPECT_EQ(digest(m->dir() / "lun0.img"), before);
+    EXPECT_FALSE(m->state().firehose_running);
+    // With room again the same module flashes.
+    o.backup_min_free = 1;
+    o.flash.reset = false;
+    reports = run_flash_jobs(devices({"ec25"}), o, 1);
+    EXPECT_EQ(reports[0].result, JobResult::ok) << reports[0].error;
 }
 
 TEST_F(ManyModules, AnUnpluggedModuleFailsAloneWithoutTouchingTheOthers) {
