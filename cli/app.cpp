@@ -31,6 +31,7 @@ void register_commands(CLI::App& app, Context& ctx) {
     register_edl_restore(*edl, ctx);
     register_programmers(app, ctx);
     register_flash(app, ctx);
+    register_station(app, ctx);
     register_backups(app, ctx);
     register_diag(app, ctx);
     register_calibration(app, ctx);

@@ -25,6 +25,7 @@ void register_sim(CLI::App& app, Context& ctx);             // sim list|set|rese
 void register_sim_programmer(CLI::App& sim, Context& ctx);  // sim make-programmer
 void register_sim_serve(CLI::App& sim, Context& ctx);       // sim serve (ptys)
 void register_sim_ublox(CLI::App& sim, Context& ctx);       // sim make-package
+void register_station(CLI::App& app, Context& ctx);         // station
 void register_settings(CLI::App& app, Context& ctx);        // settings show|save|diff|apply
 
 }  // namespace cr::cli
