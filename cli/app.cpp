@@ -37,6 +37,7 @@ void register_commands(CLI::App& app, Context& ctx) {
     register_calibration(app, ctx);
     register_at(app, ctx);
     register_settings(app, ctx);
+    register_snapshot(app, ctx);
     register_diagnose(app, ctx);
     register_ublox(app, ctx);
     register_sim(app, ctx);

@@ -27,5 +27,6 @@ void register_sim_serve(CLI::App& sim, Context& ctx);       // sim serve (ptys)
 void register_sim_ublox(CLI::App& sim, Context& ctx);       // sim make-package
 void register_station(CLI::App& app, Context& ctx);         // station
 void register_settings(CLI::App& app, Context& ctx);        // settings show|save|diff|apply
+void register_snapshot(CLI::App& app, Context& ctx);        // snapshot [restore|export]
 
 }  // namespace cr::cli

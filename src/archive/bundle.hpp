@@ -30,8 +30,8 @@
 namespace cr::archive {
 
 // settings: one "settings.json" entry, a module's AT-level settings record
-// (protocols/at/settings_record.hpp).
-enum class BundleKind { partition, calibration, settings };
+// (protocols/at/settings_record.hpp). snapshot: a whole module (src/workflows/snapshot).
+enum class BundleKind { partition, calibration, settings, snapshot };
 std::string_view to_string(BundleKind kind);
 BundleKind parse_bundle_kind(std::string_view text);  // throws DecodeError
 
@@ -95,6 +95,9 @@ class BundleWriter {
                       nlohmann::json metadata = nlohmann::json::object());
     // Bundle-level metadata may still be changed before commit.
     nlohmann::json& metadata();
+    // An added entry's metadata, for facts known only once it was streamed (a snapshot's erased
+    // NAND pages). Throws NotFoundError for a name not added.
+    nlohmann::json& entry_metadata(const std::string& name);
 
     // Writes manifest + trailer, fsyncs, verifies the file by reading it back in full (checksum
     // and every entry's SHA-256), renames it to the target and fsyncs the directory. Returns the

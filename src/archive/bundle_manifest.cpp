@@ -84,6 +84,8 @@ std::string_view to_string(BundleKind kind) {
             return "partition";
         case BundleKind::calibration:
             return "calibration";
+        case BundleKind::snapshot:
+            return "snapshot";
         case BundleKind::settings:
             return "settings";
     }
@@ -94,6 +96,7 @@ BundleKind parse_bundle_kind(std::string_view text) {
     if (text == "partition") return BundleKind::partition;
     if (text == "calibration") return BundleKind::calibration;
     if (text == "settings") return BundleKind::settings;
+    if (text == "snapshot") return BundleKind::snapshot;
     throw DecodeError(fmt::format("unknown bundle kind '{}'", text));
 }
 

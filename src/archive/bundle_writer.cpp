@@ -121,6 +121,12 @@ BundleWriter::~BundleWriter() {
     if (impl_ && !impl_->committed) impl_->discard();
 }
 
+nlohmann::json& BundleWriter::entry_metadata(const std::string& name) {
+    for (auto& e : impl_->manifest.entries)
+        if (e.name == name) return e.metadata;
+    throw NotFoundError(fmt::format("bundle entry '{}' was not added", name));
+}
+
 nlohmann::json& BundleWriter::metadata() {
     return impl_->manifest.metadata;
 }

@@ -35,6 +35,8 @@ ProgressFn renamed(const ProgressFn& progress, std::string phase) {
     };
 }
 
+}  // namespace
+
 void ensure_edl(Device& device) {
     DeviceMode mode = device.mode();
     if (mode == DeviceMode::edl) return;
@@ -48,8 +50,6 @@ void ensure_edl(Device& device) {
                         "put the module in EDL: `cellrescue edl enter`, or short the EDL/boot "
                         "pins while powering it (it then shows as 05c6:9008)");
 }
-
-}  // namespace
 
 archive::DeviceIdentity edl_identity(EdlSession& session, const std::string& model) {
     archive::DeviceIdentity id;

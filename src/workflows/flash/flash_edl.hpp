@@ -16,6 +16,9 @@ namespace cr::workflows {
 // programmer's TargetName). IMEIs are not visible in EDL.
 archive::DeviceIdentity edl_identity(EdlSession& session, const std::string& model = {});
 
+// Normal mode: switch to EDL over DIAG; EDL: nothing; otherwise NotFoundError with the next step.
+void ensure_edl(Device& device);
+
 firehose::Region to_firehose_region(const package::Region& region);
 
 class EdlFlashTarget : public FlashTarget {
