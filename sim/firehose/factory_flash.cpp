@@ -120,6 +120,10 @@ void write_factory_flash(VirtualModule& module) {
     if (m.storage == StorageKind::nand) {
         set_bad_blocks(module, factory_bad_blocks(m));
         write_mibib(module);
+        // efs2's pages the EFS does not use are erased (0xFF), as on a real chip: raw dumps
+        // carry them, and restoring them the wrong way is what breaks EFS2 (PROTOCOLS.md §3).
+        for (const auto& p : m.partitions)
+            if (p.calibration) image.erase(p.start_sector, p.num_sectors, 0xFF);
     } else {
         write_gpt(module);
     }
