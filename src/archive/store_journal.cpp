@@ -96,6 +96,14 @@ std::string StoreJournal::restore_started(const std::string& source, const Journ
     return id;
 }
 
+void StoreJournal::restore_verify_failed(const std::string& id, std::size_t differences) {
+    append(nlohmann::json{{"event", "restore-verify-failed"},
+                          {"id", id},
+                          {"differences", differences},
+                          {"time", utc_now_iso8601()}}
+               .dump());
+}
+
 void StoreJournal::restore_finished(const std::vector<std::string>& ids) {
     if (ids.empty()) return;
     append(nlohmann::json{{"event", "restore-finished"}, {"ids", ids}, {"time", utc_now_iso8601()}}
@@ -115,6 +123,13 @@ std::vector<RestoreEntry> StoreJournal::open_restores() const {
                 open.push_back({j.at("id").get<std::string>(), j.value("time", ""),
                                 j.value("source", ""),
                                 device_from(j.value("device", nlohmann::json::object()))});
+            } else if (event == "restore-verify-failed") {
+                auto id = j.at("id").get<std::string>();
+                for (auto& e : open)
+                    if (e.id == id) {
+                        e.verify_failed = true;
+                        e.differences = j.value("differences", std::size_t{0});
+                    }
             } else if (event == "restore-finished") {
                 auto ids = j.at("ids").get<std::vector<std::string>>();
                 std::erase_if(open, [&](const RestoreEntry& e) {

@@ -78,10 +78,16 @@ Diagnosis diagnose(Device& device, const DiagnoseOptions& options) {
         d.baseline = find_baseline(options.store_dir, hints);
         for (const auto& r : open_restores_of(options.store_dir, hints)) {
             d.observed.open_restores.push_back(r.entry.id);
+            if (r.entry.verify_failed) d.observed.verify_failed_restores.push_back(r.entry.id);
             d.observed.transcript.push_back(
                 {"backup store journal",
-                 fmt::format("restore {} of {} started {} never finished (matched by {})",
-                             r.entry.id, r.entry.source, r.entry.started, r.matched_by)});
+                 r.entry.verify_failed
+                     ? fmt::format("restore {} of {} started {} wrote everything but {} items or "
+                                   "files read back different (matched by {})",
+                                   r.entry.id, r.entry.source, r.entry.started, r.entry.differences,
+                                   r.matched_by)
+                     : fmt::format("restore {} of {} started {} never finished (matched by {})",
+                                   r.entry.id, r.entry.source, r.entry.started, r.matched_by)});
         }
     } catch (const Error& e) {  // a damaged store must not hide the module's state
         d.observed.transcript.push_back({"backup store", e.what()});

@@ -67,6 +67,8 @@ struct Observation {
     std::optional<std::string> restore_marker;
     // Restores of this module the backup store's journal shows started and never finished.
     std::vector<std::string> open_restores;
+    // Those of them whose read-back differed (journal "restore-verify-failed").
+    std::vector<std::string> verify_failed_restores;
     // u-blox
     std::optional<int> mno_profile;        // AT+UMNOPROF?
     std::optional<std::string> ubkupdata;  // AT+UBKUPDATA? value

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "src/workflows/diagnose/diagnose_evidence.hpp"
+#include "src/workflows/restore/restore_marker.hpp"
 
 namespace cr::workflows {
 namespace {
@@ -19,6 +20,34 @@ std::string restore_remedy(const Observation& o) {
         "`cellrescue rescue -d {0}` restores this module's own backup again and verifies every "
         "NV item and file against it (or `cellrescue restore BACKUP -d {0}`)",
         o.device);
+}
+
+std::string edl_restore_remedy(const Observation& o) {
+    return fmt::format(
+        "the module is in {1}: reboot it if its firmware is intact (`cellrescue edl reset -d {0}`) "
+        "or reflash it (`cellrescue rescue -d {0} --package PKG`); rescue then restores this "
+        "module's own backup again and verifies it",
+        o.device, o.mode == DeviceMode::edl ? "EDL" : "crash-dump mode");
+}
+
+// Everything was written, the read-back differed: the module is not what its backup holds.
+// Not "interrupted": running the same restore again would most likely differ again.
+void restore_verify_failed(const Observation& o, std::size_t differences,
+                           std::vector<Finding>& out) {
+    out.push_back(
+        {"restore-verify-failed", Severity::critical,
+         fmt::format("a calibration restore wrote everything, but {} NV items or EFS files read "
+                     "back different from the backup",
+                     differences),
+         pick_evidence(o, {"DIAG EFS marker", "backup store journal"}),
+         "the module refused or changed items (an item size or layout from another firmware, "
+         "protected items, a full or worn EFS), or the backup is not this firmware's",
+         o.mode == DeviceMode::normal
+             ? fmt::format("`cellrescue restore BACKUP -d {0}` lists the differences; "
+                           "`cellrescue rescue -d {0}` restores this module's own newest backup "
+                           "and verifies it (a backup from another firmware may not fit)",
+                           o.device)
+             : edl_restore_remedy(o)});
 }
 
 void restore_interrupted(const Observation& o, std::vector<Finding>& out) {
@@ -38,16 +67,26 @@ void restore_interrupted(const Observation& o, std::vector<Finding>& out) {
                        "nothing to do; `cellrescue rescue` closes the entry"});
         return;
     }
+    // The marker, when it is ours, is newer than any journal line; without it the journal
+    // speaks only if every open restore of the module ended in a failed read-back.
+    auto decoded = marker ? decode_marker(*o.restore_marker) : std::nullopt;
+    const bool failed = decoded ? decoded->verify_failed()
+                                : !o.verify_failed_restores.empty() &&
+                                      o.verify_failed_restores.size() == o.open_restores.size();
+    if (failed) return restore_verify_failed(o, decoded ? decoded->differences : 0, out);
+    const bool edl = o.mode == DeviceMode::edl || o.mode == DeviceMode::crashdump;
     out.push_back(
         {"restore-interrupted", Severity::critical,
          marker ? "a calibration restore was interrupted: the module carries cellrescue's "
                   "restore marker, so some NV items or EFS files may be missing or old"
+         : edl  ? "a calibration restore of this module never finished (backup store journal); "
+                  "the module is in EDL now, so its EFS cannot be checked"
                 : "a calibration restore of this module never finished (backup store journal); "
                   "its DIAG port does not answer, so the module cannot be checked",
          pick_evidence(o, {"DIAG EFS marker", "backup store journal"}),
          "the restore was killed, lost power or the module was unplugged between its first "
          "write and its verification",
-         restore_remedy(o)});
+         edl ? edl_restore_remedy(o) : restore_remedy(o)});
 }
 
 void calibration_incomplete(const Observation& o, const std::optional<BaselineInfo>& base,
@@ -75,7 +114,7 @@ void calibration_incomplete(const Observation& o, const std::optional<BaselineIn
 void cfun5_unexplained(const Observation& o, std::vector<Finding>& out) {
     if (o.cfun != 5) return;
     for (auto id : {"efs2-wiped", "imei-missing", "ftm-mode", "calibration-incomplete",
-                    "restore-interrupted"})
+                    "restore-interrupted", "restore-verify-failed"})
         if (has(out, id)) return;
     out.push_back(
         {"cfun5-unexplained", Severity::critical,
@@ -94,7 +133,7 @@ void cfun5_unexplained(const Observation& o, std::vector<Finding>& out) {
 void calibration_findings(const Observation& o, const std::optional<BaselineInfo>& baseline,
                           std::vector<Finding>& out) {
     restore_interrupted(o, out);
-    if (o.vendor == "ublox") return;
+    if (o.vendor == "ublox" || o.mode != DeviceMode::normal) return;
     calibration_incomplete(o, baseline, out);
     cfun5_unexplained(o, out);
 }

@@ -13,7 +13,8 @@ namespace cr::workflows {
 std::vector<Evidence> pick_evidence(const Observation& o,
                                     std::initializer_list<std::string_view> queries);
 
-// restore-interrupted, restore-journal-stale, calibration-incomplete, cfun5-unexplained
+// restore-interrupted, restore-verify-failed, restore-journal-stale, calibration-incomplete,
+// cfun5-unexplained
 // (diagnose_calibration_rules.cpp); appended after the other rules so it can see them.
 void calibration_findings(const Observation& o, const std::optional<BaselineInfo>& baseline,
                           std::vector<Finding>& out);

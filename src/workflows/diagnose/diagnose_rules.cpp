@@ -146,6 +146,8 @@ std::vector<Finding> evaluate(const Observation& o, const std::optional<Baseline
         }
         if (o.at_ok || o.diag_ok) calibration_findings(o, baseline, out);
         common_findings(o, out);
+    } else if (o.mode == DeviceMode::edl || o.mode == DeviceMode::crashdump) {
+        calibration_findings(o, baseline, out);  // the store's journal still speaks
     }
     std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
         return static_cast<int>(a.severity) > static_cast<int>(b.severity);

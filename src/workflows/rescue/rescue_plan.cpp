@@ -60,8 +60,8 @@ namespace {
 
 // The findings a restore of the module's own backup repairs.
 bool needs_restore(const Diagnosis& d) {
-    for (auto id :
-         {"efs2-wiped", "restore-interrupted", "calibration-incomplete", "cfun5-unexplained"})
+    for (auto id : {"efs2-wiped", "restore-interrupted", "restore-verify-failed",
+                    "calibration-incomplete", "cfun5-unexplained"})
         if (d.find(id)) return true;
     return false;
 }

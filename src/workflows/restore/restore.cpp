@@ -7,6 +7,7 @@
 
 #include "nv/imei.hpp"
 #include "nv/nv_catalog.hpp"
+#include "src/archive/bundle.hpp"
 #include "src/archive/store_journal.hpp"
 #include "src/util/error.hpp"
 #include "src/workflows/restore/restore_marker.hpp"
@@ -41,6 +42,25 @@ std::string journal_start(const Device& device, const RestoreOptions& options,
     return archive::StoreJournal(options.store_dir).restore_started(options.source, d);
 }
 
+// Everything was written but the module does not read back as the backup: the marker and the
+// journal say so ("verify-failed", not "interrupted"). Best effort: if rewriting the marker
+// fails, the one written at the start still says the restore is unfinished.
+void record_verify_failure(DiagLink& link, const RestoreOptions& options,
+                           const RestoreReport& report, const std::string& journal_id) {
+    const std::size_t n = report.differences.size();
+    try {
+        auto text = read_restore_marker(link.efs);
+        auto marker = text ? decode_marker(*text) : std::nullopt;
+        mark_restore_verify_failed(
+            link.efs, marker.value_or(RestoreMarker{options.source, archive::utc_now_iso8601()}),
+            n);
+    } catch (const Error& e) {
+        spdlog::warn("restore: the marker could not be updated to verify-failed: {}", e.what());
+    }
+    if (!journal_id.empty())
+        archive::StoreJournal(options.store_dir).restore_verify_failed(journal_id, n);
+}
+
 }  // namespace
 
 RestoreReport restore(Device& device, const nv::Calibration& backup,
@@ -57,6 +77,8 @@ RestoreReport restore(Device& device, const nv::Calibration& backup,
         if (report.verified()) {
             remove_restore_marker(link.efs);
             report.marker_removed = true;
+        } else {
+            record_verify_failure(link, options, report, journal_id);
         }
         if (options.reset_after) reset_and_wait(link, device);
         add_traffic(report.traffic, link.traffic());
@@ -82,6 +104,8 @@ RestoreReport restore_over(Transport& diag, const nv::Calibration& backup,
     if (report.verified()) {
         remove_restore_marker(link.efs);
         report.marker_removed = true;
+    } else {
+        record_verify_failure(link, options, report, {});
     }
     if (options.reset_after) link.diag.control(diag::ControlMode::reset);
     report.traffic = link.traffic();

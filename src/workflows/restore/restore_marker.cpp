@@ -9,7 +9,9 @@ std::string encode_marker(const RestoreMarker& m) {
                           {"source", m.source},
                           {"started", m.started},
                           {"nv_items", m.nv_items},
-                          {"efs_files", m.efs_files}}
+                          {"efs_files", m.efs_files},
+                          {"state", m.state},
+                          {"differences", m.differences}}
         .dump();
 }
 
@@ -17,9 +19,12 @@ std::optional<RestoreMarker> decode_marker(const std::string& text) {
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (!j.is_object() || j.value("cellrescue", "") != "restore-incomplete") return std::nullopt;
     try {
-        return RestoreMarker{j.value("source", ""), j.value("started", ""),
+        return RestoreMarker{j.value("source", ""),
+                             j.value("started", ""),
                              j.value("nv_items", std::size_t{0}),
-                             j.value("efs_files", std::size_t{0})};
+                             j.value("efs_files", std::size_t{0}),
+                             j.value("state", "writing"),
+                             j.value("differences", std::size_t{0})};
     } catch (const nlohmann::json::exception&) {
         return std::nullopt;
     }
@@ -30,6 +35,13 @@ void write_restore_marker(diag::Efs2Client& efs, const RestoreMarker& marker) {
     efs.write_file(kRestoreMarker,
                    ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
     efs.sync("/");
+}
+
+void mark_restore_verify_failed(diag::Efs2Client& efs, RestoreMarker marker,
+                                std::size_t differences) {
+    marker.state = "verify-failed";
+    marker.differences = differences;
+    write_restore_marker(efs, marker);
 }
 
 void remove_restore_marker(diag::Efs2Client& efs) {

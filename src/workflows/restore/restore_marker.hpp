@@ -19,6 +19,11 @@ struct RestoreMarker {
     std::string started;  // UTC, ISO 8601
     std::size_t nv_items = 0;
     std::size_t efs_files = 0;
+    // "writing" until the read-back; "verify-failed" when everything was written but
+    // `differences` items/files read back different (diagnose: restore-verify-failed).
+    std::string state = "writing";
+    std::size_t differences = 0;
+    bool verify_failed() const { return state == "verify-failed"; }
 };
 std::string encode_marker(const RestoreMarker& marker);
 // nullopt when the text is not a marker we wrote (still reported as a marker by diagnose).
@@ -26,6 +31,10 @@ std::optional<RestoreMarker> decode_marker(const std::string& text);
 
 // Writes and syncs the marker (throws EfsError/ProtocolError: the restore then writes nothing).
 void write_restore_marker(diag::Efs2Client& efs, const RestoreMarker& marker);
+// Rewrites the marker as "verify-failed" with the number of differences (the restore wrote
+// everything; the module is not what the backup holds). Throws like write_restore_marker.
+void mark_restore_verify_failed(diag::Efs2Client& efs, RestoreMarker marker,
+                                std::size_t differences);
 // Removes it (and its directory when empty) and syncs.
 void remove_restore_marker(diag::Efs2Client& efs);
 // The marker's text, nullopt when there is none (ENOENT); other errors throw.

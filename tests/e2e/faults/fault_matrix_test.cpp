@@ -13,6 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "src/workflows/backup/backup.hpp"
+#include "src/workflows/backup/backup_bundle.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -159,6 +162,31 @@ TEST_F(FaultMatrix, RestoreKilledWhileVerifying) {
     // The restore itself, run again, completes and verifies.
     EXPECT_EQ(cli("--yes restore " + good + " -d sim:rm520n").code, 0);
     diagnose(0);
+}
+
+// A restore that writes everything but reads back different is "restore-verify-failed", not
+// "interrupted": a backup whose NV 10 holds three bytes, where this firmware stores two (a
+// backup from another firmware), written outside the store.
+TEST_F(FaultMatrix, RestoreWhoseReadBackDiffersIsVerifyFailed) {
+    cr::nv::Calibration cal = cr::workflows::load_calibration(good);
+    bool changed = false;
+    for (auto& item : cal.nv[0])
+        if (item.id == 10 && item.data[2] == 0) {
+            item.data[2] = 0x07;
+            changed = true;
+        }
+    ASSERT_TRUE(changed) << "the virtual RM520N's backup holds NV 10";
+    const std::string odd = (dir_ / "other-firmware.crb").string();
+    cr::workflows::write_calibration_bundle(odd, cal, "sim:rm520n");
+    CliRun r = cli("--json --yes restore " + odd + " -d sim:rm520n");
+    EXPECT_EQ(r.code, 8) << r.out;  // verify failed
+    auto d = diagnose(kCritical);
+    EXPECT_TRUE(has_finding(d, "restore-verify-failed")) << d.dump(1);
+    EXPECT_FALSE(has_finding(d, "restore-interrupted")) << d.dump(1);
+    auto j = rescue(0);  // the module's own backup, not the odd one, is restored
+    EXPECT_EQ(j["outcome"], "repaired") << j.dump(1);
+    EXPECT_EQ(j["verification"]["compared_with"], good);
+    second_run_is_healthy();
 }
 
 // ---- backup: reading, writing the bundle ----

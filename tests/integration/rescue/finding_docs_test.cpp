@@ -32,7 +32,7 @@ TEST(FindingDocs, EveryIdIsDocumented) {
          {"efs2-wiped", "imei-missing", "ftm-mode", "cfun7-pending-reset", "baseline-changed",
           "sim-missing", "healthy", "ublox-engineering-firmware", "ublox-full-flash-required",
           "ublox-mno-profile-unset", "restore-interrupted", "restore-journal-stale",
-          "calibration-incomplete", "cfun5-unexplained"})
+          "calibration-incomplete", "cfun5-unexplained", "restore-verify-failed"})
         EXPECT_TRUE(ids.count(required)) << required << " is not produced by the rules";
     for (const auto& id : ids)
         EXPECT_NE(docs.find("### `" + id + "`"), std::string::npos)

@@ -1,6 +1,8 @@
 // Honest verdicts after faults (issue 13): diagnose weighs all evidence, a restore leaves a
 // marker and a journal entry until it is verified, rescue redoes an interrupted restore and
 // verifies the module against the backup before it says "repaired".
+#include <set>
+
 #include "protocols/diag/diag_client.hpp"
 #include "protocols/diag/efs2_client.hpp"
 #include "rescue_fixture.hpp"
@@ -124,6 +126,80 @@ TEST_F(HonestVerdicts, JournalEntryWithoutMarkerIsStaleWhenDiagAnswersCriticalWh
     f = workflows::evaluate(o, std::nullopt);
     EXPECT_TRUE(has("restore-interrupted"));
     EXPECT_FALSE(has("healthy"));
+}
+
+TEST_F(HonestVerdicts, VerifyFailedMarkerOrJournalIsRestoreVerifyFailedNotInterrupted) {
+    workflows::Observation o;
+    o.device = "sim:rm520n";
+    o.mode = DeviceMode::normal;
+    o.vendor = "quectel";
+    o.at_ok = o.diag_ok = true;
+    o.cfun = 1;
+    o.imei_at = o.imei_nv = "490154203237518";
+    o.rfnv_files = 120;
+    workflows::RestoreMarker m{"/b/x.crb", "2026-12-03T09:00:00Z", 126, 1509};
+    m.state = "verify-failed";
+    m.differences = 3;
+    o.restore_marker = workflows::encode_marker(m);
+    auto ids = [](const std::vector<workflows::Finding>& f) {
+        std::set<std::string> out;
+        for (const auto& x : f) out.insert(x.id);
+        return out;
+    };
+    auto f = ids(workflows::evaluate(o, std::nullopt));
+    EXPECT_TRUE(f.count("restore-verify-failed"));
+    EXPECT_FALSE(f.count("restore-interrupted"));
+    EXPECT_FALSE(f.count("healthy"));
+    // A marker still "writing" is an interruption, whatever an older journal line says.
+    o.restore_marker = workflows::encode_marker({"/b/x.crb", "2026-12-03T09:00:00Z", 126, 1509});
+    o.open_restores = {"a"};
+    o.verify_failed_restores = {"a"};
+    f = ids(workflows::evaluate(o, std::nullopt));
+    EXPECT_TRUE(f.count("restore-interrupted"));
+    EXPECT_FALSE(f.count("restore-verify-failed"));
+    // DIAG silent: only the journal speaks; every open entry failed its read-back.
+    o.restore_marker.reset();
+    o.diag_ok = false;
+    o.rfnv_files.reset();
+    f = ids(workflows::evaluate(o, std::nullopt));
+    EXPECT_TRUE(f.count("restore-verify-failed"));
+    o.open_restores = {"a", "b"};  // a later one never finished: interrupted
+    f = ids(workflows::evaluate(o, std::nullopt));
+    EXPECT_TRUE(f.count("restore-interrupted"));
+}
+
+TEST_F(HonestVerdicts, OpenRestoreInTheJournalIsNamedInEdl) {
+    workflows::Observation o;
+    o.device = "sim:rm520n";
+    o.mode = DeviceMode::edl;
+    auto f = workflows::evaluate(o, std::nullopt);
+    for (const auto& x : f) EXPECT_NE(x.id, "restore-interrupted");
+    o.open_restores = {"a"};
+    f = workflows::evaluate(o, std::nullopt);
+    bool edl = false, interrupted = false;
+    for (const auto& x : f) {
+        edl |= x.id == "edl-mode";
+        if (x.id == "restore-interrupted") {
+            interrupted = true;
+            EXPECT_NE(x.summary.find("EDL"), std::string::npos) << x.summary;
+            EXPECT_EQ(x.severity, Severity::critical);
+        }
+    }
+    EXPECT_TRUE(edl);
+    EXPECT_TRUE(interrupted);
+}
+
+TEST_F(HonestVerdicts, RestoreInterruptedThenEdlIsStillNamedFromTheJournal) {
+    auto bundle = take_backup();
+    {  // a restore that started (journal line) and was cut off before its end
+        archive::JournalDevice d{"sim:rm520n", true, {}, 0, 0};
+        archive::StoreJournal(store()).restore_started(bundle.string(), d);
+    }
+    put_marker(bundle.string());
+    set_state("edl");
+    auto d = diagnose();
+    EXPECT_NE(d.find("edl-mode"), nullptr);
+    EXPECT_NE(d.find("restore-interrupted"), nullptr) << workflows::format_text(d);
 }
 
 TEST_F(HonestVerdicts, MarkerOnTheModuleIsRestoreInterrupted) {

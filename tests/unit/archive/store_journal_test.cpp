@@ -85,3 +85,24 @@ TEST(StoreJournal, RecordsOfTheWrongShapeAreIgnored) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(StoreJournal, AVerifyFailedRestoreStaysOpenAndSaysSo) {
+    JournalDir d;
+    StoreJournal j(d.path);
+    std::string a = j.restore_started("/b/a.crb", dev("sim:rm520n"));
+    std::string b = j.restore_started("/b/b.crb", dev("sim:rm520n"));
+    j.restore_verify_failed(a, 3);
+    auto open = j.open_restores();
+    ASSERT_EQ(open.size(), 2u);
+    EXPECT_TRUE(open[0].verify_failed);
+    EXPECT_EQ(open[0].differences, 3u);
+    EXPECT_FALSE(open[1].verify_failed);
+    j.restore_finished({a});
+    open = j.open_restores();
+    ASSERT_EQ(open.size(), 1u);
+    EXPECT_EQ(open[0].id, b);
+}
+
+}  // namespace
