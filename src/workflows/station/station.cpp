@@ -57,7 +57,7 @@ struct Station::Impl {
 
     std::string package_name() const {
         if (!o.job.flash.package.empty()) return o.job.flash.package.string();
-        return o.packages.empty() ? "" : "plan";
+        return o.models.empty() ? "" : "plan";
     }
 
     void write_reports() {
@@ -91,12 +91,15 @@ struct Station::Impl {
         }
     }
 
-    std::optional<std::filesystem::path> package_for(const JobDevice& d) const {
+    // The plan's entry for the module's model, else the station's package (the job's model
+    // check still refuses a package for another model).
+    std::optional<ModelPlan> package_for(const JobDevice& d) const {
         if (auto family = module_family_of_usb(d.vid, d.pid)) {
-            auto it = o.packages.find(*family);
-            if (it != o.packages.end()) return it->second;
+            auto it = o.models.find(*family);
+            if (it != o.models.end()) return it->second;
         }
-        if (!o.job.flash.package.empty()) return o.job.flash.package;
+        if (!o.job.flash.package.empty()) return ModelPlan{o.job.flash.package, std::nullopt};
+        if (o.models.size() == 1) return o.models.begin()->second;  // EDL shows no model
         return std::nullopt;
     }
 
@@ -106,11 +109,13 @@ struct Station::Impl {
         return false;
     }
 
-    void start(const JobDevice& d, const std::filesystem::path& package) {
+    void start(const JobDevice& d, const ModelPlan& plan) {
+        const auto& package = plan.package;
         auto slot = std::make_shared<Slot>();
         slot->device = d;
         slot->options = o.job;
         slot->options.flash.package = package;
+        if (plan.firmware_after) slot->options.checks.firmware_after = plan.firmware_after;
         slot->id = journal.job_started(d, package);
         occupied.insert(d.name);
         ++started;

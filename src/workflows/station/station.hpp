@@ -15,13 +15,14 @@
 
 #include "src/discovery/discovery.hpp"
 #include "src/workflows/station/flash_job.hpp"
+#include "src/workflows/station/station_plan.hpp"
 
 namespace cr::workflows {
 
 struct StationOptions {
     JobOptions job;  // job.flash.package: the package when the plan names none for a model
-    // Package per module family ("EC25" -> dir): from the plan file.
-    std::map<std::string, std::filesystem::path> packages;
+    // Package (and firmware to expect) per module family ("EC25"): from the plan file.
+    std::map<std::string, ModelPlan> models;
     std::filesystem::path journal;
     std::filesystem::path report, junit;        // rewritten after every job; empty: none
     std::size_t jobs = 1;                       // modules at once

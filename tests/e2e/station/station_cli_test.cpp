@@ -189,3 +189,32 @@ TEST_F(StationCli, SigtermLetsTheRunningJobFinishAndJournalsTheStop) {
     EXPECT_EQ(text.find("\"job\":\"j2\""), std::string::npos) << "no job starts after the signal";
     EXPECT_NE(text.find("\"reason\":\"signal SIGTERM\""), std::string::npos) << text;
 }
+
+TEST_F(StationCli, APlanWithoutAPackageArgumentAndABadPlan) {
+    ASSERT_EQ(run("sim set ec25#1 --state normal").code, 0);
+    auto plan = root / "plan.json";
+    std::ofstream(plan) << R"({"models": {"EC25": "EC25EFAR06A06M4G"}, "report_dir": "reports",
+                              "checks": ["backup_taken", "imei_unchanged"], "retries": 1})";
+    auto r = run("--yes --json station --plan " + plan.string() + " --max-modules 1 --journal " +
+                 (root / "j.jsonl").string() + " --lock-dir " + (root / "locks").string() +
+                 " --log-dir " + (root / "logs").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["stop_reason"], "max modules");
+    ASSERT_EQ(j["devices"].size(), 1u);
+    EXPECT_EQ(j["devices"][0]["result"], "ok");
+    // The plan's report_dir holds this run's JSON and JUnit.
+    int json = 0, xml = 0;
+    for (const auto& f : fs::directory_iterator(root / "reports")) {
+        json += f.path().extension() == ".json";
+        xml += f.path().extension() == ".xml";
+    }
+    EXPECT_EQ(json, 1);
+    EXPECT_EQ(xml, 1);
+
+    std::ofstream(plan, std::ios::trunc) << R"({"models": {"EC25": "x"}, "checks": ["imei"]})";
+    auto bad = cr::testing::run_shell(std::string("timeout 60 ") + CR_BINARY + globals() +
+                                      "--yes station --plan " + plan.string() + " 2>&1");
+    EXPECT_EQ(bad.code, 10) << bad.out;
+    EXPECT_NE(bad.out.find("checks[0]: unknown check 'imei'"), std::string::npos) << bad.out;
+}

@@ -17,6 +17,7 @@
 #include "src/package/sim_firmware.hpp"
 #include "src/workflows/station/journal.hpp"
 #include "src/workflows/station/station.hpp"
+#include "src/workflows/station/station_plan.hpp"
 
 namespace fs = std::filesystem;
 using namespace cr;
@@ -162,6 +163,61 @@ TEST_F(StationMode, AStopRequestLetsTheRunningJobFinishAndStartsNoOther) {
     ASSERT_EQ(state.jobs.size(), 1u);
     EXPECT_EQ(state.jobs[0].result, "ok");
     EXPECT_NE(journal_text().find("\"reason\":\"stop requested\""), std::string::npos);
+}
+
+TEST_F(StationMode, ThePlanPicksThePackageByModelAndItsChecksDecide) {
+    module("ec25#1", "normal");  // normal mode: its USB identity names the model
+    StationOptions o = options();
+    o.job.flash.package.clear();
+    auto plan = parse_station_plan(
+        R"({"models": {"EC25": {"package": "EC25EFAR06A06M4G", "firmware_after": "EC25EFAR06A06M4G"},
+                      "RM500Q": {"package": "RM500Q", "firmware_after": "RM500QGLABR11A06M4G"}},
+            "checks": ["backup_taken", "firmware_after", "imei_unchanged"]})",
+        root);
+    o.models = plan.models;
+    o.job.checks = plan.checks;
+    o.max_modules = 1;
+    auto good = Station(o).run();
+    ASSERT_EQ(good.reports.size(), 1u);
+    const JobReport& r = good.reports[0];
+    EXPECT_EQ(r.result, JobResult::ok) << r.error;
+    ASSERT_EQ(r.checks.size(), 3u);
+    for (const auto& c : r.checks) {
+        EXPECT_TRUE(c.evaluated) << c.name;
+        EXPECT_TRUE(c.passed) << c.name << ": " << c.detail;
+    }
+    // The same plan expecting other firmware: the next module is flashed but fails the check.
+    module("ec25#2", "normal");
+    o.models["EC25"].firmware_after = "EC25EFAR06A07M4G";
+    auto bad = Station(o).run();
+    ASSERT_EQ(bad.reports.size(), 1u);
+    const JobReport& b = bad.reports[0];
+    EXPECT_EQ(b.device.name, "sim:ec25#2");
+    EXPECT_EQ(b.result, JobResult::failed);
+    EXPECT_EQ(b.exit_code, 8);
+    bool seen = false;
+    for (const auto& c : b.checks)
+        if (c.name == "firmware_after") {
+            seen = true;
+            EXPECT_FALSE(c.passed);
+            EXPECT_NE(c.detail.find("plan wants 'EC25EFAR06A07M4G'"), std::string::npos)
+                << c.detail;
+        }
+    EXPECT_TRUE(seen);
+}
+
+TEST_F(StationMode, AStrictCheckThatCannotBeEvaluatedFailsTheModule) {
+    module("ec25", "edl");  // arrives in EDL: no IMEI before the flash
+    StationOptions o = options();
+    o.job.checks =
+        parse_station_plan(R"({"models": {"EC25": "x"}, "checks": ["imei_unchanged"]})", root)
+            .checks;
+    o.max_modules = 1;
+    auto run = Station(o).run();
+    ASSERT_EQ(run.reports.size(), 1u);
+    EXPECT_EQ(run.reports[0].result, JobResult::failed);
+    ASSERT_EQ(run.reports[0].checks.size(), 1u);
+    EXPECT_FALSE(run.reports[0].checks[0].evaluated);
 }
 
 }  // namespace
