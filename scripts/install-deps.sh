@@ -12,6 +12,7 @@ BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache
   libusb-1.0-0-dev libudev-dev libpugixml-dev zlib1g-dev libssl-dev libzip-dev libgsf-1-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  android-libsparse-dev  # sparse="true" images (libsparse)
 )
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev umockdev libumockdev-dev qdl lrzsz socat

@@ -39,6 +39,8 @@ FlashStep make_step(const PackageOp& po, const PlanOptions& o) {
         sectors = (po.file_bytes + po.op.sector_size - 1) / po.op.sector_size;
         s.bytes = sectors * po.op.sector_size;
         s.file_bytes = po.file_bytes;
+        s.sparse = po.sparse;
+        if (s.sparse) s.bytes = s.sparse->data_bytes();
     }
     s.region = region_of(po.op, sectors, o.num_disk_sectors);
     s.is_sbl = is_boot_step(po.op, s.region);
@@ -199,6 +201,11 @@ nlohmann::json to_json(const FlashStep& s) {
     if (s.region) j["num_sectors"] = s.region->num_sectors;
     if (s.file) j["file"] = s.file->filename().string();
     if (s.kind == StepKind::program) j["bytes"] = s.bytes;
+    if (s.sparse)
+        j["sparse"] = {{"expanded_bytes", s.sparse->expanded_bytes},
+                       {"data_bytes", s.sparse->data_bytes()},
+                       {"runs", s.sparse->runs.size()},
+                       {"block_size", s.sparse->block_size}};
     if (s.kind == StepKind::patch) {
         j["byte_offset"] = s.op.byte_offset;
         j["size_in_bytes"] = s.op.size_in_bytes;
@@ -241,9 +248,11 @@ std::string describe(const FlashPlan& plan) {
                                                         : "-";
         std::string file = s.file ? s.file->filename().string() : s.op.what;
         out += fmt::format(
-            "{:>3}  {:<8} {:<12} {:>3} {:>18} {:>8} {:>11}  {}{}{}\n", n, to_string(s.kind),
+            "{:>3}  {:<8} {:<12} {:>3} {:>18} {:>8} {:>11}  {}{}{}{}\n", n, to_string(s.kind),
             s.op.label.empty() ? "-" : s.op.label, s.op.physical_partition, s.op.start_sector,
-            sectors, bytes, file, s.is_sbl ? "  [SBL]" : "",
+            sectors, bytes, file,
+            s.sparse ? fmt::format("  [sparse: {} data runs]", s.sparse->runs.size()) : "",
+            s.is_sbl ? "  [SBL]" : "",
             s.touches_calibration ? "  [CALIBRATION: " + s.calibration_reason + "]" : "");
     }
     if (!plan.calibration_regions.empty()) {

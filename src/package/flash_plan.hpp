@@ -38,7 +38,9 @@ struct FlashStep {
     RawOp op;                                   // as parsed (patch/erase/program)
     std::optional<std::filesystem::path> file;  // program: the image
     std::uint64_t bytes = 0;                    // program: bytes sent (whole sectors)
-    std::uint64_t file_bytes = 0;               // program: bytes taken from `file`
+    std::uint64_t file_bytes = 0;               // program: bytes taken from `file` (expanded)
+    std::optional<SparseLayout> sparse;         // program of a sparse image: only its data
+                                                // runs are sent (`bytes` counts them)
     std::optional<Region> region;               // erase/program: resolved sectors (when known)
     bool is_sbl = false;                        // part of the boot chain (is_boot_label)
     bool touches_calibration = false;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "src/package/md5_list.hpp"
@@ -119,22 +120,68 @@ void choose_programmer(Package::Impl& p, const PackageOptions& o) {
                       (progs.size() > 1 ? " (first of several; --programmer picks another)" : ""));
 }
 
+// Where a set programs each label: LUN and first start sector (unsparse sets split one sparse
+// image into several entries of the same label; the first starts where the partition does).
+struct Placement {
+    std::uint32_t lun = 0;
+    std::string start;
+    std::string origin;
+};
+std::map<std::string, Placement> placements(const fs::path& xml) {
+    std::map<std::string, Placement> out;
+    for (const auto& op : parse_rawprogram(read_text(xml), xml.filename().string())) {
+        if (op.kind != OpKind::program || op.filename.empty()) continue;
+        auto at = eval_sector(op.start_sector, std::nullopt);
+        auto [it, fresh] =
+            out.try_emplace(op.label, Placement{op.physical_partition, op.start_sector, op.origin});
+        auto old = eval_sector(it->second.start, std::nullopt);
+        if (!fresh && at && old && *at < *old)
+            it->second = {op.physical_partition, op.start_sector, op.origin};
+    }
+    return out;
+}
+
+// The sparse set and its unsparse twin must write the same partitions at the same places: if
+// they disagree, one of them is not what the build made, and neither can be trusted.
+void check_pair(const fs::path& sparse_xml, const fs::path& unsparse_xml) {
+    auto a = placements(sparse_xml), b = placements(unsparse_xml);
+    auto fail = [&](const std::string& what) {
+        throw DecodeError(fmt::format("{} and {} disagree: {}", sparse_xml.filename().string(),
+                                      unsparse_xml.filename().string(), what),
+                          "nothing was sent to the device",
+                          "the package mixes two builds: re-download it");
+    };
+    for (const auto& [label, p] : a) {
+        auto it = b.find(label);
+        if (it == b.end())
+            fail(fmt::format("{} writes {}, the unsparse set does not", p.origin, label));
+        if (it->second.lun != p.lun || it->second.start != p.start)
+            fail(fmt::format("{} writes {} at LUN {} sector {}, {} at LUN {} sector {}", p.origin,
+                             label, p.lun, p.start, it->second.origin, it->second.lun,
+                             it->second.start));
+    }
+    for (const auto& [label, p] : b)
+        if (!a.count(label))
+            fail(fmt::format("{} writes {}, the sparse set does not", p.origin, label));
+}
+
 // UFS/eMMC builds ship rawprogram<N>.xml (sparse images) beside rawprogram_unsparse<N>.xml (the
-// same set unsparsed): a host uses one set, never both (PROTOCOLS.md §3). The unsparse one wins.
+// same set unsparsed): a host uses one set, never both (PROTOCOLS.md §3). The unsparse one wins,
+// once the two are known to agree.
 std::vector<fs::path> one_set(Package::Impl& p, const std::vector<fs::path>& xmls) {
     std::vector<fs::path> out;
     for (const auto& f : xmls) {
         std::string name = lower(f.filename().string());
         std::string twin = "rawprogram_unsparse" + name.substr(std::string("rawprogram").size());
-        bool has_twin = name.rfind("rawprogram_unsparse", 0) != 0 &&
-                        std::any_of(xmls.begin(), xmls.end(), [&](const fs::path& x) {
-                            return lower(x.filename().string()) == twin;
-                        });
-        if (has_twin) {
+        auto twin_it = std::find_if(xmls.begin(), xmls.end(), [&](const fs::path& x) {
+            return lower(x.filename().string()) == twin;
+        });
+        if (name.rfind("rawprogram_unsparse", 0) != 0 && twin_it != xmls.end()) {
+            check_pair(f, *twin_it);
             p.notes.push_back(fmt::format(
-                "ignored {}: the package also has {} (the same set unsparsed); one set is used, "
-                "never both",
-                f.filename().string(), twin));
+                "ignored {}: the package also has {} (the same set unsparsed, checked to write "
+                "the same partitions); one set is used, never both",
+                f.filename().string(), twin_it->filename().string()));
             continue;
         }
         out.push_back(f);
@@ -281,11 +328,8 @@ void note_unlisted(Package::Impl& p) {
 }
 
 PackageOp resolve_op(const Package::Impl& p, const RawOp& op) {
-    PackageOp po{op, std::nullopt, 0};
+    PackageOp po{op, std::nullopt, 0, std::nullopt};
     if (op.kind != OpKind::program) return po;
-    if (op.sparse)
-        throw DecodeError(fmt::format("{}: sparse images are not supported", op.origin),
-                          "nothing was sent to the device", "use a non-sparse package");
     fs::path file = resolve_inside(p.root, p.firehose_dir, op.filename);
     if (!fs::is_regular_file(file))
         throw NotFoundError(
@@ -298,16 +342,26 @@ PackageOp resolve_op(const Package::Impl& p, const RawOp& op) {
             fmt::format("{}: file_sector_offset lies past the end of {}", op.origin, op.filename));
     po.file = file;
     po.file_bytes = size - skip;
+    if (op.sparse) {
+        if (skip)
+            throw DecodeError(fmt::format("{}: file_sector_offset on the sparse image {}",
+                                          op.origin, op.filename),
+                              "nothing was sent to the device", "the package is damaged");
+        po.sparse = inspect_sparse(file, op.sector_size, op.origin,
+                                   op.num_sectors ? op.num_sectors * op.sector_size : UINT64_MAX);
+        po.file_bytes = po.sparse->expanded_bytes;
+    }
     if (po.file_bytes == 0)
         throw DecodeError(fmt::format("{}: image {} is empty", op.origin, op.filename),
                           "nothing was sent to the device", "re-download the package");
     if (op.num_sectors && po.file_bytes > op.num_sectors * op.sector_size)
-        throw DecodeError(fmt::format("{}: image {} ({} bytes) is larger than partition {} ({} "
-                                      "bytes)",
-                                      op.origin, op.filename, po.file_bytes, op.label,
-                                      op.num_sectors * op.sector_size),
-                          "nothing was sent to the device",
-                          "the package does not fit this partition layout: check the model");
+        throw DecodeError(
+            fmt::format("{}: image {} ({} bytes{}) is larger than partition {} ({} "
+                        "bytes)",
+                        op.origin, op.filename, po.file_bytes, po.sparse ? " once unsparsed" : "",
+                        op.label, op.num_sectors * op.sector_size),
+            "nothing was sent to the device",
+            "the package does not fit this partition layout: check the model");
     return po;
 }
 
@@ -320,6 +374,11 @@ void load_operations(Package::Impl& p, const std::vector<fs::path>& normal_xmls,
                 continue;
             }
             p.ops.push_back(resolve_op(p, op));
+            if (const auto& sp = p.ops.back().sparse)
+                p.notes.push_back(fmt::format(
+                    "{}: {} is a sparse image ({} bytes unsparsed, {} data runs): {} bytes are "
+                    "sent, DONT_CARE chunks are skipped",
+                    op.origin, op.filename, sp->expanded_bytes, sp->runs.size(), sp->data_bytes()));
         }
     for (const auto& x : p.patches)
         for (auto& op : parse_patch(read_text(x), x.filename().string()))

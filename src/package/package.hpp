@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "src/package/rawprogram.hpp"
+#include "src/package/sparse_image.hpp"
 
 namespace cr::package {
 
@@ -33,7 +34,9 @@ struct PackageOptions {
 struct PackageOp {
     RawOp op;
     std::optional<std::filesystem::path> file;  // program ops with a filename
-    std::uint64_t file_bytes = 0;               // bytes of `file` that are written
+    std::uint64_t file_bytes = 0;               // bytes of `file` that are written (sparse:
+                                                // the expanded image)
+    std::optional<SparseLayout> sparse;         // sparse="true": checked, with its data runs
 };
 
 class Package {
@@ -72,8 +75,8 @@ class Package {
 
 // Opens and validates a package. Throws NotFoundError (no such path, no programmer/rawprogram,
 // missing referenced file), DecodeError (malformed XML, hostile zip, image larger than its
-// partition), VerifyError (md5 mismatch, naming the file), UsageError (--factory without a
-// factory XML).
+// partition, damaged sparse image, a sparse/unsparse pair that disagree), VerifyError (md5
+// mismatch, naming the file), UsageError (--factory without a factory XML).
 Package open_package(const std::filesystem::path& path, const PackageOptions& options = {});
 
 // Turns a path as written in an XML ("..\\NON-HLOS.ubi", "sbl1.mbn") into a path under `root`,

@@ -111,7 +111,33 @@ void EdlFlashTarget::erase(const package::FlashStep& step) {
     session_.firehose().erase(step_region(step, step.op.num_sectors));
 }
 
+// A sparse image goes out as one program per piece of data: DONT_CARE holes are never sent.
+void EdlFlashTarget::program_sparse(const package::FlashStep& step, const ProgressFn& progress) {
+    if (!step.region)
+        throw DecodeError(fmt::format("{}: the start of sparse image {} cannot be resolved",
+                                      step.op.origin, step.op.filename),
+                          "nothing of it was written", "flash the unsparse set instead");
+    const std::uint32_t ss = step.op.sector_size;
+    constexpr std::uint64_t kPiece = 4u << 20;  // bytes per program command
+    package::write_sparse_pieces(
+        *step.file, *step.sparse, kPiece, step.op.origin,
+        [&](std::uint64_t offset, std::span<const std::uint8_t> piece) {
+            package::FlashStep part = step;
+            part.op.start_sector = std::to_string(step.region->start_sector + offset / ss);
+            std::size_t at = 0;
+            auto source = [&](std::span<std::uint8_t> out) -> std::size_t {
+                std::size_t n = std::min(out.size(), piece.size() - at);
+                std::copy_n(piece.begin() + static_cast<std::ptrdiff_t>(at), n, out.begin());
+                at += n;
+                return n;
+            };
+            session_.firehose().program(step_region(part, piece.size() / ss), piece.size(), source,
+                                        renamed(progress, "program " + step.op.label));
+        });
+}
+
 void EdlFlashTarget::program(const package::FlashStep& step, const ProgressFn& progress) {
+    if (step.sparse) return program_sparse(step, progress);
     std::ifstream in(*step.file, std::ios::binary);
     if (!in) throw IoError(fmt::format("cannot open {}", step.file->string()));
     in.seekg(static_cast<std::streamoff>(step.op.file_sector_offset * step.op.sector_size));

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "src/workflows/session/edl_session.hpp"
-#include "src/workflows/flash/flash.hpp"
 #include "src/workflows/backup/partition_backup.hpp"
+#include "src/workflows/flash/flash.hpp"
+#include "src/workflows/session/edl_session.hpp"
 
 namespace cr::workflows {
 
@@ -35,6 +35,7 @@ class EdlFlashTarget : public FlashTarget {
     void reset() override;
 
   private:
+    void program_sparse(const package::FlashStep& step, const ProgressFn& progress);
     EdlSession& session_;
     archive::DeviceIdentity identity_;
 };

@@ -7,7 +7,8 @@
 #include "src/package/flash_plan.hpp"
 #include "src/package/package.hpp"
 #include "src/package/rawprogram.hpp"
-#include "tests/unit/package/test_util.hpp"
+#include "src/util/error.hpp"
+#include "tests/unit/package/sparse_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace cr;
@@ -122,4 +123,111 @@ TEST(CalibrationLabels, RealGptAndNandNames) {
         EXPECT_TRUE(is_boot_label(l)) << l;
     for (const char* l : {"PrimaryGPT", "aboot_x", "boot", "sbl1bak"})
         EXPECT_FALSE(is_boot_label(l)) << l;
+}
+
+namespace {
+
+// The QCS6490 fixture with only its sparse set: system.img becomes a real sparse image.
+fs::path sparse_only(const fs::path& into, std::string* expanded = nullptr) {
+    auto pkg = materialise("qcs6490_ufs", into);
+    fs::path fh = pkg / "update" / "firehose";
+    fs::remove(fh / "rawprogram_unsparse0.xml");
+    std::string img(32 * 4096, '\0');  // data, a FILL block, a hole, data again
+    for (std::size_t i = 0; i < 8 * 4096; ++i) img[i] = static_cast<char>(i * 13 + 5);
+    std::fill(img.begin() + 8 * 4096, img.begin() + 9 * 4096, '\x5a');
+    for (std::size_t i = 20 * 4096; i < 24 * 4096; ++i) img[i] = static_cast<char>(i ^ 0x3c);
+    crtest::write_sparse(fh / "system.img", img);
+    if (expanded) *expanded = img;
+    return pkg;
+}
+
+std::string decode_error(const fs::path& pkg) {
+    try {
+        open_package(pkg);
+    } catch (const DecodeError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST(RealShapes, SparseSetAloneIsCheckedAndOnlyItsDataIsPlanned) {
+    crtest::TempDir t;
+    auto pkg = sparse_only(t.path / "qcs6490");
+    Package p = open_package(pkg);
+    const PackageOp* sys = nullptr;
+    for (const auto& op : p.operations())
+        if (op.op.label == "system") sys = &op;
+    ASSERT_NE(sys, nullptr);
+    ASSERT_TRUE(sys->sparse);
+    EXPECT_EQ(sys->file_bytes, 32u * 4096);
+    EXPECT_EQ(sys->sparse->data_bytes(), 13u * 4096);
+    ASSERT_EQ(sys->sparse->runs.size(), 2u);
+    FlashPlan plan = make_flash_plan(p, PlanOptions{8192, {}, true});
+    const FlashStep* s = step(plan, "system");
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->bytes, 13u * 4096);         // on the wire: RAW + FILL only
+    EXPECT_EQ(s->region->num_sectors, 32u);  // on the device: the whole expanded image
+    EXPECT_NE(describe(plan).find("[sparse: 2 data runs]"), std::string::npos);
+    EXPECT_EQ(to_json(plan)["steps"][1]["sparse"]["data_bytes"], 13u * 4096);
+    bool said = false;
+    for (const auto& n : p.notes())
+        said |= n.find("rawprogram0.xml:5: system.img is a sparse image") != std::string::npos;
+    EXPECT_TRUE(said);
+}
+
+TEST(RealShapes, DamagedOrOversizedSparseImagesAreRefusedNamingTheLine) {
+    crtest::TempDir t;
+    auto pkg = sparse_only(t.path / "a");
+    fs::path img = pkg / "update" / "firehose" / "system.img";
+    std::string good = crtest::slurp(img);
+    std::string bad = good;
+    bad[28] = '\x01';  // the first chunk's type
+    crtest::spit(img, bad);
+    std::string e = decode_error(pkg);
+    EXPECT_NE(e.find("rawprogram0.xml:5"), std::string::npos) << e;
+    EXPECT_NE(e.find("system.img"), std::string::npos) << e;
+    EXPECT_NE(e.find("chunk header"), std::string::npos) << e;
+    bad = good;
+    bad[28 + 12 + 7] ^= 0x40;  // one byte of RAW data: the CRC32 chunk no longer matches
+    crtest::spit(img, bad);
+    e = decode_error(pkg);
+    EXPECT_NE(e.find("CRC32"), std::string::npos) << e;
+    EXPECT_NE(e.find("rawprogram0.xml:5"), std::string::npos) << e;
+    // 32 blocks unsparsed into a 16-sector partition.
+    crtest::spit(img, good);
+    crtest::replace_in(pkg / "update" / "firehose" / "rawprogram0.xml",
+                       "label=\"system\" num_partition_sectors=\"4096\"",
+                       "label=\"system\" num_partition_sectors=\"16\"");
+    e = decode_error(pkg);
+    EXPECT_NE(e.find("once unsparsed"), std::string::npos) << e;
+    EXPECT_NE(e.find("rawprogram0.xml:5"), std::string::npos) << e;
+}
+
+TEST(RealShapes, SparseAndUnsparseSetsThatDisagreeAreRefused) {
+    crtest::TempDir t;
+    auto pkg = materialise("qcs6490_ufs", t.path / "q");
+    fs::path fh = pkg / "update" / "firehose";
+    crtest::replace_in(
+        fh / "rawprogram_unsparse0.xml",
+        "label=\"system\" num_partition_sectors=\"4096\" partofsingleimage=\"false\" "
+        "physical_partition_number=\"0\" readbackverify=\"false\" "
+        "size_in_KB=\"16384.0\" sparse=\"false\" start_byte_hex=\"0x6000\" "
+        "start_sector=\"6\"",
+        "label=\"system\" num_partition_sectors=\"4096\" partofsingleimage=\"false\" "
+        "physical_partition_number=\"0\" readbackverify=\"false\" "
+        "size_in_KB=\"16384.0\" sparse=\"false\" start_byte_hex=\"0x7000\" "
+        "start_sector=\"7\"");
+    std::string e = decode_error(pkg);
+    EXPECT_NE(e.find("disagree"), std::string::npos) << e;
+    EXPECT_NE(e.find("rawprogram0.xml:5"), std::string::npos) << e;
+    EXPECT_NE(e.find("rawprogram_unsparse0.xml:5"), std::string::npos) << e;
+    // A label only one set writes.
+    fs::remove_all(pkg);
+    pkg = materialise("qcs6490_ufs", t.path / "q");
+    crtest::replace_in(fh / "rawprogram_unsparse0.xml", "label=\"system\"", "label=\"vendor\"");
+    e = decode_error(pkg);
+    EXPECT_NE(e.find("disagree"), std::string::npos) << e;
+    EXPECT_NE(e.find("writes system, the unsparse set does not"), std::string::npos) << e;
 }
