@@ -6,6 +6,7 @@
 #include "nv/efs_layout.hpp"
 #include "src/archive/backup_store.hpp"
 #include "src/workflows/backup/backup.hpp"
+#include "src/workflows/backup/backup_content.hpp"
 
 namespace cr::cli {
 namespace {
@@ -17,19 +18,37 @@ void add_list(CLI::App& backups, Context& ctx) {
         nlohmann::json out{{"store", store.dir().string()}, {"bundles", nlohmann::json::array()}};
         std::string text = "backup store: " + store.dir().string() + "\n";
         for (const auto& b : store.list()) {
-            out["bundles"].push_back(archive::to_json(b));
+            nlohmann::json j = archive::to_json(b);
             if (!b.readable) {
+                out["bundles"].push_back(j);
                 text += fmt::format("  {}  DAMAGED: {}\n", b.file.filename().string(), b.error);
                 continue;
             }
+            // What it holds (a blank one is never chosen by rescue) and whom it belongs to.
+            const bool settings = b.manifest.kind == archive::BundleKind::settings;
+            workflows::BackupContent content;
+            if (!settings) content = workflows::backup_content(b);
+            const auto& id = b.manifest.identity;
+            const bool identified = !id.imeis.empty() || !id.chip_serial.empty() ||
+                                    b.manifest.metadata.contains("chip_serial") ||
+                                    b.manifest.metadata.contains("device");
+            if (!settings) j["content"] = {{"blank", content.blank}, {"summary", content.summary}};
+            j["identified"] = identified;
+            out["bundles"].push_back(j);
             std::string entries;
             for (const auto& e : b.manifest.entries)
                 entries += (entries.empty() ? "" : ",") + e.name;
             if (entries.size() > 60) entries = entries.substr(0, 57) + "...";
-            text += fmt::format("  {}  {:<11} {}  {}  [{}]\n", b.manifest.created,
-                                archive::to_string(b.manifest.kind),
-                                archive::describe(b.manifest.identity), b.file.filename().string(),
-                                entries);
+            std::string who = identified ? archive::describe(id)
+                                         : archive::describe(id) +
+                                               " (identity not read: no IMEI, no chip serial; "
+                                               "matched to no module)";
+            text += fmt::format("  {}  {:<11} {}  {}  [{}]{}\n", b.manifest.created,
+                                archive::to_string(b.manifest.kind), who,
+                                b.file.filename().string(), entries,
+                                settings        ? ""
+                                : content.blank ? "  BLANK: " + content.summary
+                                                : "  " + content.summary);
         }
         out["incomplete"] = nlohmann::json::array();
         for (const auto& f : store.incomplete()) {

@@ -8,6 +8,7 @@
 
 #include "src/util/digest.hpp"
 #include "src/util/error.hpp"
+#include "src/workflows/backup/backup_content.hpp"
 
 namespace cr::workflows {
 namespace {
@@ -54,16 +55,20 @@ PartitionBackupResult backup_partitions(const archive::BackupStore& store,
                                         const archive::DeviceIdentity& identity,
                                         std::span<const package::Region> regions,
                                         const RegionReader& read, const std::string& reason,
-                                        const ProgressFn& progress) {
+                                        const ProgressFn& progress,
+                                        const std::map<std::string, Bytes>& incoming) {
     if (regions.empty()) throw UsageError("no regions to back up");
     auto path =
         store.new_bundle_path(archive::BundleKind::partition, identity, label_list(regions));
     archive::BundleWriter writer(path, archive::BundleKind::partition, identity,
                                  {{"reason", reason}});
+    nlohmann::json content = nlohmann::json::object();  // backup_content.hpp: blank or not
     for (const auto& r : regions) {
         std::uint64_t expected = r.num_sectors * r.sector_size;
         std::uint64_t got = 0;
         std::string phase = "backup " + entry_name(r);
+        auto next = incoming.find(entry_name(r));
+        PartitionContentScan scan(entry_name(r), next == incoming.end() ? Bytes{} : next->second);
         writer.add_streamed(
             entry_name(r),
             [&](const ByteSink& sink) {
@@ -73,6 +78,7 @@ PartitionBackupResult backup_partitions(const archive::BackupStore& store,
                         throw ProtocolError(
                             fmt::format("{}: the device sent more than {} bytes", phase, expected));
                     sink(data);
+                    scan.feed(data);
                     report(progress, {phase, "bytes", got, expected, false});
                 });
                 if (got != expected)
@@ -80,8 +86,10 @@ PartitionBackupResult backup_partitions(const archive::BackupStore& store,
                         fmt::format("{}: got {} of {} bytes", phase, got, expected));
             },
             region_json(r, reason));
+        content[entry_name(r)] = std::string(to_string(scan.result()));
         report(progress, {phase, "bytes", got, expected, true});
     }
+    writer.metadata()["content"] = content;
     PartitionBackupResult result;
     result.manifest = writer.commit();
     result.file = path;

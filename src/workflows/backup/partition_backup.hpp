@@ -5,6 +5,7 @@
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,11 +35,15 @@ struct PartitionBackupResult {
 // verifies it. Regions without a label are named "lun<N>_<start>". Throws (the exception of the
 // failing read, or IoError/VerifyError) and leaves no bundle when anything fails; the caller must
 // then NOT write or erase the region. The error text says that nothing was written.
+// What each entry holds is recorded in the manifest metadata "content" (backup_content.hpp);
+// `incoming` gives, per entry name, the first bytes of the image the caller is about to write
+// there (a region that already begins with them is recorded as "package-image": blank).
 PartitionBackupResult backup_partitions(const archive::BackupStore& store,
                                         const archive::DeviceIdentity& identity,
                                         std::span<const package::Region> regions,
                                         const RegionReader& read, const std::string& reason,
-                                        const ProgressFn& progress = {});
+                                        const ProgressFn& progress = {},
+                                        const std::map<std::string, Bytes>& incoming = {});
 
 // The region an entry of a partition bundle was read from (from its metadata). Throws
 // DecodeError if the metadata is incomplete.

@@ -7,6 +7,7 @@
 
 #include "src/archive/backup_store.hpp"
 #include "src/util/error.hpp"
+#include "src/workflows/rescue/backup_choice.hpp"
 #include "src/workflows/rescue/rescue_identity.hpp"
 
 namespace cr::workflows {
@@ -51,21 +52,40 @@ ModuleIdentityHints identity_hints(const Device& device, const Observation& o,
 
 namespace {
 
-std::optional<BaselineInfo> find_baseline(const std::filesystem::path& store_dir,
-                                          const ModuleIdentityHints& hints) {
-    auto own = find_own_backups(store_dir, hints, archive::BundleKind::calibration);
-    if (own.empty()) return std::nullopt;
-    const auto& m = own.front().bundle.manifest;
-    BaselineInfo b{own.front().bundle.file, m.identity.firmware, m.identity.imeis, m.created};
-    for (const auto& e : m.entries)  // EFS entries carry their path (backup_bundle.hpp)
-        if (auto p = e.metadata.find("path"); p != e.metadata.end() && p->is_string()) {
-            std::string path = p->get<std::string>();
-            if (path.starts_with("/")) path.erase(0, 1);
-            constexpr std::string_view kRfnv = "nv/item_files/rfnv/";
-            if (path.starts_with(kRfnv) && path.find('/', kRfnv.size()) == std::string::npos)
-                ++b.rfnv_files;  // what `ls /nv/item_files/rfnv` counts: direct entries
+// The newest own calibration bundle that is not blank; else the newest own partition bundle
+// that holds calibration (no firmware or file counts to compare then).
+std::optional<BaselineInfo> find_baseline(const StoreBackups& backups) {
+    const BackupCandidate* part = nullptr;
+    for (const auto& c : backups.own) {
+        if (c.content.blank) continue;
+        const auto& m = c.own.bundle.manifest;
+        if (m.kind == archive::BundleKind::partition) {
+            if (!part) part = &c;
+            continue;
         }
-    return b;
+        BaselineInfo b{c.own.bundle.file, m.identity.firmware, m.identity.imeis, m.created};
+        for (const auto& e : m.entries)  // EFS entries carry their path (backup_bundle.hpp)
+            if (auto p = e.metadata.find("path"); p != e.metadata.end() && p->is_string()) {
+                std::string path = p->get<std::string>();
+                if (path.starts_with("/")) path.erase(0, 1);
+                constexpr std::string_view kRfnv = "nv/item_files/rfnv/";
+                if (path.starts_with(kRfnv) && path.find('/', kRfnv.size()) == std::string::npos)
+                    ++b.rfnv_files;  // what `ls /nv/item_files/rfnv` counts: direct entries
+            }
+        return b;
+    }
+    if (!part) return std::nullopt;
+    return BaselineInfo{part->own.bundle.file, "", {}, part->own.bundle.manifest.created};
+}
+
+// Every backup of the module (and every one that could not be tied to any module) as evidence.
+void note_backups(const StoreBackups& backups, Observation& o) {
+    for (const auto& c : backups.own) o.transcript.push_back({"backup store", describe(c)});
+    for (const auto& f : backups.unidentified)
+        o.transcript.push_back(
+            {"backup store", f.filename().string() +
+                                 ": carries no IMEI, chip serial, ESN or device name: not "
+                                 "matched to this module"});
 }
 
 }  // namespace
@@ -75,7 +95,9 @@ Diagnosis diagnose(Device& device, const DiagnoseOptions& options) {
     d.observed = probe_module(device, options.progress);
     auto hints = identity_hints(device, d.observed, options.own_imei);
     try {
-        d.baseline = find_baseline(options.store_dir, hints);
+        StoreBackups backups = store_backups(options.store_dir, hints);
+        d.baseline = find_baseline(backups);
+        note_backups(backups, d.observed);
         for (const auto& r : open_restores_of(options.store_dir, hints)) {
             d.observed.open_restores.push_back(r.entry.id);
             if (r.entry.verify_failed) d.observed.verify_failed_restores.push_back(r.entry.id);

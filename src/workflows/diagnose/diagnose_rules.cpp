@@ -56,16 +56,16 @@ void quectel_findings(const Observation& o, const std::optional<BaselineInfo>& b
         "`cellrescue restore BACKUP -d {}`)",
         o.device, o.device);
     if (wiped)
-        out.push_back(
-            {"efs2-wiped", Severity::critical,
-             "the EFS is a skeleton: RF calibration and IMEI are gone (CFUN=5)",
-             pick_evidence(o, {"AT+CFUN?", "AT+CGSN", "AT+EGMR=0,7", "DIAG NV_READ 550",
-                               "DIAG EFS ls /nv/item_files/rfnv", "DIAG EFS ls /nvm/num"}),
-             "the efs2 partition was erased (QFirehose -e, a factory XML, an erase-all "
-             "flash); the firmware rebuilt an empty EFS",
-             restore + "; without any backup of this module, see docs/rescue.md "
-                       "(a donor's calibration works with worse RF, IMEI corrected to "
-                       "this module's own with --imei)"});
+        out.push_back({"efs2-wiped", Severity::critical,
+                       "the EFS is a skeleton: RF calibration and IMEI are gone (CFUN=5)",
+                       pick_evidence(o, {"AT+CFUN?", "AT+CGSN", "AT+EGMR=0,7", "DIAG NV_READ 550",
+                                         "DIAG EFS ls /nv/item_files/rfnv", "DIAG EFS ls /nvm/num",
+                                         "backup store"}),
+                       "the efs2 partition was erased (QFirehose -e, a factory XML, an erase-all "
+                       "flash); the firmware rebuilt an empty EFS",
+                       restore + "; without any backup of this module, see docs/rescue.md "
+                                 "(a donor's calibration works with worse RF, IMEI corrected to "
+                                 "this module's own with --imei)"});
     else if (no_imei)
         out.push_back({"imei-missing", Severity::critical,
                        "the IMEI (NV 550) is missing but RF calibration is present",

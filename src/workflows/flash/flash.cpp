@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <map>
 
 #include "src/archive/backup_store.hpp"
 #include "src/util/error.hpp"
@@ -91,6 +94,31 @@ std::vector<package::Region> regions_to_back_up(const package::FlashPlan& plan,
     return out;
 }
 
+// The first bytes of each image the plan writes at the start of a region being backed up: a
+// region that already begins with them was overwritten by an interrupted run of this flash.
+std::map<std::string, Bytes> incoming_images(const package::FlashPlan& plan,
+                                             const std::vector<package::Region>& regions) {
+    constexpr std::size_t kPrefix = 64 * 1024;
+    std::map<std::string, Bytes> out;
+    for (const auto& r : regions)
+        for (const auto& s : plan.steps) {
+            if (s.kind != package::StepKind::program || !s.file) continue;
+            const bool same_start = s.region
+                                        ? s.region->physical_partition == r.physical_partition &&
+                                              s.region->start_sector == r.start_sector
+                                        : !r.label.empty() && s.op.label == r.label;
+            if (!same_start) continue;
+            std::ifstream in(*s.file, std::ios::binary);
+            Bytes head(kPrefix);
+            in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(kPrefix));
+            head.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+            const bool erased =
+                std::all_of(head.begin(), head.end(), [](auto b) { return b == 0xFF || b == 0; });
+            if (head.size() >= 512 && !erased) out[r.label] = std::move(head);
+        }
+    return out;
+}
+
 std::optional<std::filesystem::path> guard_calibration(FlashTarget& target,
                                                        const package::FlashPlan& plan,
                                                        const std::vector<package::Region>& known,
@@ -110,9 +138,9 @@ std::optional<std::filesystem::path> guard_calibration(FlashTarget& target,
         auto reader = [&](const package::Region& r, const ByteSink& sink) {
             target.read(r, sink, o.progress);
         };
-        auto saved =
-            backup_partitions(store, target.identity(), regions, reader,
-                              "before flashing " + o.package.filename().string(), o.progress);
+        auto saved = backup_partitions(store, target.identity(), regions, reader,
+                                       "before flashing " + o.package.filename().string(),
+                                       o.progress, incoming_images(plan, regions));
         return saved.file;
     } catch (const Error& e) {
         throw SafetyError(

@@ -10,6 +10,7 @@
 #include "src/util/error.hpp"
 #include "src/workflows/backup/backup.hpp"
 #include "src/workflows/flash/flash.hpp"
+#include "src/workflows/flash/flash_edl.hpp"
 #include "src/workflows/rescue/rescue_plan.hpp"
 #include "src/workflows/rescue/rescue_settings.hpp"
 #include "src/workflows/rescue/rescue_verify.hpp"
@@ -105,6 +106,18 @@ void run_step(Device& device, RescueStep& step, RescueReport& r, const OwnRecord
                                   "run `cellrescue rescue` again; keep the backup file safe");
             break;
         }
+        case RescueAction::restore_partitions: {
+            PartitionRestoreRequest req;
+            req.bundle = step.source;
+            for (const auto& c : own.store.own)
+                if (c.own.bundle.file == step.source) req.restore.only = c.content.restorable;
+            req.restore.verify = true;  // each partition read back and compared (SHA-256)
+            req.reset = true;
+            for (const auto& p : restore_partition_bundle(device, req, o.progress))
+                if (p.verified) r.partitions_restored.push_back(p.label);
+            device.wait_for_mode(DeviceMode::normal, kComeBack);
+            break;
+        }
         case RescueAction::correct_imei: {
             nv::ImeiOverride ov;
             ov.imei = r.own_imei;
@@ -140,11 +153,20 @@ Verification verify(Device& device, const RescueReport& r, const RescueOptions& 
             if (nv::is_valid_imei(l)) v.imei = l;
     }
     v.imei_is_own = !v.imei.empty() && v.imei == r.own_imei;
-    for (const auto& s : r.steps)
-        if (s.action == RescueAction::restore_backup && s.status == "done") {
+    for (const auto& s : r.steps) {
+        if (s.status != "done") continue;
+        if (s.action == RescueAction::restore_backup) {
             compare(device, s.source, v, o);
             break;
         }
+        if (s.action == RescueAction::restore_partitions) {  // read back during the restore
+            v.compared_with = s.source;
+            v.compared_partitions = r.partitions_restored.size();
+            if (r.partitions_restored.empty())
+                v.backup_differences.push_back("no partition was read back after the restore");
+            break;
+        }
+    }
     after = diagnose(device, diagnose_options(o));
     v.healthy = after->healthy();
     return v;
@@ -163,6 +185,20 @@ void compare(Device& device, const std::filesystem::path& backup, Verification& 
     } catch (const Error& e) {
         v.compare_error = e.what();
     }
+}
+
+// After a raw efs2 restore of a module that showed no IMEI and has no calibration backup: the
+// IMEI now read back comes from the module's own efs2 (the bundle was matched by its chip), so
+// it is the module's own.
+void adopt_restored_imei(RescueReport& r) {
+    Verification& v = *r.verification;
+    if (!r.own_imei.empty() || v.imei.empty() || r.partitions_restored.empty()) return;
+    for (const auto& s : r.steps)
+        if (s.action == RescueAction::restore_partitions && s.status == "done") {
+            r.own_imei = v.imei;
+            r.own_imei_source = "its own efs2, restored from " + s.source.filename().string();
+            v.imei_is_own = true;
+        }
 }
 
 // A verified repair ends every unfinished restore the journal holds for this module.
@@ -265,6 +301,7 @@ RescueReport rescue(Device& device, const RescueOptions& o) {
     restore_own_settings(device, r, hints, o);
     say(o, "verifying");
     r.verification = verify(device, r, o, r.after);
+    adopt_restored_imei(r);
     r.outcome = r.verification->ok() ? RescueOutcome::repaired : RescueOutcome::not_verified;
     if (r.settings && !r.settings->verified()) r.outcome = RescueOutcome::not_verified;
     if (r.outcome == RescueOutcome::repaired) {

@@ -6,7 +6,9 @@
 //    own in the store is backed up now (C's backup; nothing is written to the module).
 // 3. Choose the remedy from the findings and the module's OWN backups (rescue_identity.hpp):
 //    reflash --package first when the firmware is broken (EDL, crash dump, silent ports);
-//    efs2-wiped -> restore this module's newest own calibration backup (IMEI-aware restore);
+//    efs2-wiped -> restore this module's newest own backup that holds calibration: a calibration
+//    bundle (IMEI-aware restore over DIAG) or a raw partition bundle `flash` took (written back
+//    over EDL); blank backups are never chosen (backup_choice.hpp);
 //    imei-missing -> write its own IMEI back (--imei or its own backup; Luhn-checked);
 //    ftm-mode -> NV 453 = 0 + reset; cfun7-pending-reset -> reset.
 //    An --imei that contradicts the module's own records is refused (SafetyError): only a
@@ -59,7 +61,8 @@ std::string_view to_string(RescueOutcome outcome);
 enum class RescueAction {
     take_backup,
     flash_package,
-    restore_backup,
+    restore_backup,      // a calibration (DIAG) bundle
+    restore_partitions,  // a raw partition bundle (efs2, modemst, fsg) over EDL
     correct_imei,
     clear_ftm,
     reset
@@ -84,6 +87,7 @@ struct Verification {
     std::filesystem::path compared_with;
     std::size_t compared_nv_items = 0;
     std::size_t compared_efs_files = 0;
+    std::size_t compared_partitions = 0;          // a partition restore: partitions read back equal
     std::vector<std::string> backup_differences;  // missing on the module or different
     std::vector<std::string> module_extras;       // on the module only (reported, not failed)
     std::string compare_error;                    // the module could not be read back
@@ -100,9 +104,10 @@ struct RescueReport {
     std::string own_imei_source;  // "--imei", "backup <file>", "the module"
     std::vector<RescueStep> steps;
     std::optional<Verification> verification;
-    std::vector<std::string> explanation;         // needs_decision: what is lost and the options
-    std::optional<SettingsApplyReport> settings;  // restore_settings: the re-apply
-    std::string settings_note;                    // why settings were not re-applied
+    std::vector<std::string> explanation;          // needs_decision: what is lost and the options
+    std::vector<std::string> partitions_restored;  // restore_partitions: read back equal
+    std::optional<SettingsApplyReport> settings;   // restore_settings: the re-apply
+    std::string settings_note;                     // why settings were not re-applied
     RescueOutcome outcome = RescueOutcome::healthy;
 };
 

@@ -12,7 +12,10 @@ namespace cr::workflows::rescue_detail {
 
 OwnRecords own_records(const std::filesystem::path& store, const ModuleIdentityHints& hints) {
     OwnRecords r;
-    r.calibration = find_own_backups(store, hints, archive::BundleKind::calibration);
+    r.store = store_backups(store, hints);
+    for (const auto& c : r.store.own)
+        if (c.own.bundle.manifest.kind == archive::BundleKind::calibration && !c.content.blank)
+            r.calibration.push_back(c.own);
     for (const auto& b : r.calibration)
         if (!b.bundle.manifest.identity.imeis.empty()) {
             r.backup_imeis = b.bundle.manifest.identity.imeis;
@@ -80,17 +83,45 @@ const OwnBackup* marked_backup(const Diagnosis& d, const OwnRecords& own) {
     return nullptr;
 }
 
-const OwnBackup* newest_with_imei(const OwnRecords& own) {
-    for (const auto& b : own.calibration)
-        if (!b.bundle.manifest.identity.imeis.empty()) return &b;
-    return own.calibration.empty() ? nullptr : &own.calibration.front();
+// The blank backups newer than the one chosen: named in the plan, so the choice is explained.
+std::string blanks_left_out(const OwnRecords& own, const BackupCandidate* chosen) {
+    std::string out;
+    for (const auto& c : own.store.own) {
+        if (&c == chosen) break;
+        if (c.content.blank)
+            out += fmt::format("; newer {} left out: {} (blank)",
+                               c.own.bundle.file.filename().string(), c.content.summary);
+    }
+    return out;
 }
 
-void explain_no_backup(const Diagnosis& d, const RescueReport& r, std::vector<std::string>& out) {
-    out.push_back(
-        "No backup of this module exists in the backup store, so its own RF "
-        "calibration (unique to each unit, measured at the factory) cannot be restored "
-        "from here.");
+RescueStep restore_step(const BackupCandidate& b, const OwnRecords& own) {
+    const auto& m = b.own.bundle.manifest;
+    if (m.kind == archive::BundleKind::partition) {
+        std::string parts;
+        for (const auto& e : b.content.restorable) parts += (parts.empty() ? "" : "+") + e;
+        return {RescueAction::restore_partitions,
+                fmt::format("write this module's own raw {} back from the partition backup of {} "
+                            "over EDL (matched by {}; {}{}), then reset",
+                            parts, m.created, b.own.matched_by, b.content.summary,
+                            blanks_left_out(own, &b)),
+                b.own.bundle.file};
+    }
+    return {RescueAction::restore_backup,
+            fmt::format("restore this module's own backup from {} (matched by {}{}), then reset",
+                        m.created, b.own.matched_by, blanks_left_out(own, &b)),
+            b.own.bundle.file};
+}
+
+void explain_no_backup(const Diagnosis& d, const RescueReport& r, const OwnRecords& own,
+                       std::vector<std::string>& out) {
+    out.push_back(own.store.own.empty()
+                      ? "No backup of this module exists in the backup store, so its own RF "
+                        "calibration (unique to each unit, measured at the factory) cannot be "
+                        "restored from here."
+                      : "The backups of this module in the store are all blank (taken after its "
+                        "calibration was already gone), so its own RF calibration (unique to "
+                        "each unit, measured at the factory) cannot be restored from here.");
     out.push_back(r.own_imei.empty()
                       ? "Its IMEI is gone too; the label on the module shows it."
                       : fmt::format("Its IMEI is known: {} ({}).", r.own_imei, r.own_imei_source));
@@ -108,6 +139,12 @@ void explain_no_backup(const Diagnosis& d, const RescueReport& r, std::vector<st
     out.push_back(
         "  3. Quectel's own protected copy (AT+QPRTPARA=3), if one was made before the "
         "erase (QFirehose -e usually erased it too).");
+    for (const auto& c : own.store.own) out.push_back("Left out: " + describe(c));
+    for (const auto& f : own.store.unidentified)
+        out.push_back(fmt::format(
+            "Not matched: {} carries no IMEI, chip serial, ESN or device name, so it cannot be "
+            "tied to this module (restore it by hand only if you know it is this module's).",
+            f.filename().string()));
     out.push_back("Nothing was written to the module.");
 }
 
@@ -123,17 +160,19 @@ std::vector<RescueStep> plan_repair(const Diagnosis& d, const OwnRecords& own,
                          {}});
     if (wiped) {
         const OwnBackup* marked = marked_backup(d, own);
-        const OwnBackup* b = marked ? marked : newest_with_imei(own);
-        if (!b) {
-            explain_no_backup(d, report, why_not);
+        const BackupCandidate* best = best_backup(own.store);
+        if (marked) {
+            steps.push_back({RescueAction::restore_backup,
+                             fmt::format("redo the interrupted restore of this module's own "
+                                         "backup from {} (matched by {}), then reset",
+                                         marked->bundle.manifest.created, marked->matched_by),
+                             marked->bundle.file});
+        } else if (best) {
+            steps.push_back(restore_step(*best, own));
+        } else {
+            explain_no_backup(d, report, own, why_not);
             return {};
         }
-        steps.push_back({RescueAction::restore_backup,
-                         fmt::format("{} this module's own backup from {} (matched by {}), "
-                                     "then reset",
-                                     marked ? "redo the interrupted restore of" : "restore",
-                                     b->bundle.manifest.created, b->matched_by),
-                         b->bundle.file});
     } else if (d.find("imei-missing")) {
         if (report.own_imei.empty()) {
             why_not.push_back(

@@ -3,13 +3,15 @@
 #include <string>
 #include <vector>
 
+#include "src/workflows/rescue/backup_choice.hpp"
 #include "src/workflows/rescue/rescue.hpp"
 #include "src/workflows/rescue/rescue_identity.hpp"
 
 namespace cr::workflows::rescue_detail {
 
 struct OwnRecords {
-    std::vector<OwnBackup> calibration;  // newest first
+    StoreBackups store;                  // every own backup (both kinds, blank ones too)
+    std::vector<OwnBackup> calibration;  // the non-blank calibration bundles, newest first
     std::vector<std::string>
         backup_imeis;                   // IMEIs (sub 0, sub 1) of the newest own backup with one
     std::filesystem::path imei_source;  // the bundle they come from

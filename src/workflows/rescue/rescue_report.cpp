@@ -29,6 +29,8 @@ std::string_view to_string(RescueAction a) {
             return "flash";
         case RescueAction::restore_backup:
             return "restore";
+        case RescueAction::restore_partitions:
+            return "restore-partitions";
         case RescueAction::correct_imei:
             return "imei";
         case RescueAction::clear_ftm:
@@ -62,6 +64,7 @@ nlohmann::json to_json(const RescueReport& r) {
                              {"compared_with", r.verification->compared_with.string()},
                              {"compared_nv_items", r.verification->compared_nv_items},
                              {"compared_efs_files", r.verification->compared_efs_files},
+                             {"compared_partitions", r.verification->compared_partitions},
                              {"backup_differences", r.verification->backup_differences},
                              {"module_extras", r.verification->module_extras},
                              {"compare_error", r.verification->compare_error},
@@ -85,6 +88,9 @@ std::string describe_comparison(const Verification& v) {
     if (!v.compare_error.empty())
         return fmt::format("verify:    NOT compared with {}: the module could not be read ({})\n",
                            v.compared_with.filename().string(), v.compare_error);
+    if (v.compared_partitions)
+        return fmt::format("verify:    {} partition(s) of {} read back with the backup's SHA-256\n",
+                           v.compared_partitions, v.compared_with.filename().string());
     std::string out = fmt::format(
         "verify:    {} NV items and {} EFS files of {}: {}\n", v.compared_nv_items,
         v.compared_efs_files, v.compared_with.filename().string(),

@@ -63,6 +63,10 @@ class FaultMatrix : public ::testing::Test {
             run_cli("", g + " sim make-firmware --model rm520n -o " + (*base_ / "pkg").string())
                 .code,
             0);
+        ASSERT_EQ(run_cli("", g + " sim make-firmware --model rm520n --with-factory -o " +
+                                  (*base_ / "pkgf").string())
+                      .code,
+                  0);
     }
     static void TearDownTestSuite() {
         fs::remove_all(*base_);
@@ -77,6 +81,7 @@ class FaultMatrix : public ::testing::Test {
         fs::copy(*base_ / "b", dir_ / "b", fs::copy_options::recursive);
         good = (dir_ / "b" / fs::path(*good_).filename()).string();
         pkg = (*base_ / "pkg").string();
+        pkgf = (*base_ / "pkgf").string();
     }
     void TearDown() override { fs::remove_all(dir_); }
 
@@ -116,7 +121,7 @@ class FaultMatrix : public ::testing::Test {
     static fs::path* base_;
     static std::string* good_;
     fs::path dir_;
-    std::string good, pkg;
+    std::string good, pkg, pkgf;
 };
 
 fs::path* FaultMatrix::base_ = nullptr;
@@ -256,6 +261,78 @@ TEST_F(FaultMatrix, FlashKilledBeforeTheReset) {
     EXPECT_TRUE(has_finding(d, "edl-mode")) << d.dump(1);
     auto r = rescue(0, "--package " + pkg);
     EXPECT_EQ(r["outcome"], "repaired") << r.dump(1);
+    second_run_is_healthy();
+}
+
+}  // namespace
+
+namespace {
+
+// ---- every backup counts: a factory flash killed, rerun, then rescue ----
+
+nlohmann::json bundle_named(const nlohmann::json& list, const std::string& file) {
+    for (const auto& b : list["bundles"])
+        if (b["file"] == file) return b;
+    return {};
+}
+
+// A factory flash (it overwrites efs2 with cefs.mbn) killed while writing efs2: its guard
+// backed up the calibrated efs2 first. The rerun's guard backs up the efs2 as it is now: it
+// begins with cefs.mbn, so it is blank. The module then boots without calibration; diagnose
+// names both backups, the listing says "BLANK", and rescue restores the older, real one over
+// EDL, never the newer blank one; a second run has nothing to do.
+TEST_F(FaultMatrix, FactoryFlashKilledRerunBlankBackupIsNeverChosen) {
+    auto partition_bundles = [&] {
+        std::vector<std::string> out;
+        const nlohmann::json list = cli("--json backups list").json();
+        for (const auto& b : list["bundles"])
+            if (b.value("kind", "") == "partition") out.push_back(b["file"]);
+        return out;
+    };
+    const std::string flash = "--yes flash " + pkgf + " --factory -d sim:rm520n";
+    EXPECT_EQ(cli(flash, "program efs2@16384").code, kKilled);
+    auto first = partition_bundles();
+    ASSERT_EQ(first.size(), 1u);
+    CliRun rerun = cli(flash);
+    ASSERT_EQ(rerun.code, 0) << rerun.out;
+    auto both = partition_bundles();
+    ASSERT_EQ(both.size(), 2u);
+    const std::string real = first[0];
+    const std::string blank = both[0] == real ? both[1] : both[0];
+
+    auto list = cli("--json backups list").json();
+    EXPECT_EQ(bundle_named(list, blank)["content"]["blank"], true) << list.dump(1);
+    EXPECT_EQ(bundle_named(list, real)["content"]["blank"], false) << list.dump(1);
+    CliRun text = cli("backups list");
+    EXPECT_NE(text.out.find("BLANK"), std::string::npos) << text.out;
+
+    auto d = diagnose(kCritical);
+    EXPECT_TRUE(has_finding(d, "efs2-wiped")) << d.dump(1);
+    std::string store_evidence;
+    for (const auto& e : d["transcript"])
+        if (e["query"] == "backup store") store_evidence += e["reply"].get<std::string>() + "\n";
+    // The rerun found Firehose still running, so Sahara (and the chip serial) could not be
+    // read: its bundle is named as matched to no module, never taken silently.
+    EXPECT_NE(
+        store_evidence.find(fs::path(blank).filename().string() + ": carries no IMEI, chip serial"),
+        std::string::npos)
+        << store_evidence;
+    EXPECT_NE(store_evidence.find(fs::path(real).filename().string() + ": partition bundle"),
+              std::string::npos)
+        << store_evidence;
+    EXPECT_NE(store_evidence.find("matched by chip serial"), std::string::npos) << store_evidence;
+    EXPECT_NE(text.out.find("matched to no module"), std::string::npos) << text.out;
+
+    auto r = rescue(0);
+    EXPECT_EQ(r["outcome"], "repaired") << r.dump(1);
+    bool restored_real = false;
+    for (const auto& s : r["steps"]) {
+        EXPECT_NE(s["source"], blank) << s.dump(1);
+        if (s["action"] == "restore-partitions" && s["source"] == real) restored_real = true;
+    }
+    EXPECT_TRUE(restored_real) << r.dump(1);
+    EXPECT_GE(r["verification"]["compared_partitions"].get<int>(), 1);
+    EXPECT_EQ(r["verification"]["imei_is_own"], true);
     second_run_is_healthy();
 }
 
