@@ -12,7 +12,7 @@ namespace {
 
 void register_restore(CLI::App& snap, Context& ctx) {
     struct Args {
-        std::string file, programmer;
+        std::string file, programmer, imei, imei2;
         std::vector<std::string> only;
         bool other = false, no_reset = false, no_settings = false;
     };
@@ -21,7 +21,11 @@ void register_restore(CLI::App& snap, Context& ctx) {
     cmd->add_option("file", a->file, "the snapshot (.crb)")->required();
     cmd->add_option("--only", a->only, "only these partitions (efs2,modem)")->delimiter(',');
     cmd->add_flag("--other-device", a->other,
-                  "restore a snapshot of ANOTHER module (its calibration is never copied)");
+                  "restore a snapshot of ANOTHER module (its calibration only with --imei)");
+    cmd->add_option("--imei", a->imei,
+                    "with --other-device: THIS module's own IMEI (label); the other module's "
+                    "calibration is then written and the IMEI corrected to this one");
+    cmd->add_option("--imei2", a->imei2, "with --imei: this module's own second IMEI");
     cmd->add_option("--programmer", a->programmer, "Firehose programmer (device in Sahara)");
     cmd->add_flag("--no-reset", a->no_reset, "stay in EDL afterwards (settings not re-applied)");
     cmd->add_flag("--no-settings", a->no_settings, "do not re-apply the snapshot's settings");
@@ -31,6 +35,9 @@ void register_restore(CLI::App& snap, Context& ctx) {
         o.other_device = a->other;
         o.reset = !a->no_reset;
         o.restore_settings = !a->no_settings;
+        if (!a->imei.empty()) o.imeis.imei = a->imei;
+        if (!a->imei2.empty()) o.imeis.imei2 = a->imei2;
+        o.store_dir = ctx.backup_dir();
         if (!a->programmer.empty()) o.edl.programmer = a->programmer;
         workflows::open_snapshot(a->file);  // refuse a damaged file before asking
         auto device = ctx.open_device();
@@ -46,14 +53,16 @@ void register_restore(CLI::App& snap, Context& ctx) {
 void register_export(CLI::App& snap, Context& ctx) {
     struct Args {
         std::string file, dir;
+        std::vector<std::string> only;
     };
     auto a = std::make_shared<Args>();
     auto* cmd = snap.add_subcommand(
         "export", "write a snapshot as rawprogram0.xml + patch0.xml + images (for qdl)");
     cmd->add_option("file", a->file, "the snapshot (.crb)")->required();
     cmd->add_option("--rawprogram", a->dir, "output directory")->required();
+    cmd->add_option("--only", a->only, "only these partitions (efs2,modem)")->delimiter(',');
     cmd->callback([&ctx, a] {
-        auto rep = workflows::export_rawprogram(a->file, a->dir);
+        auto rep = workflows::export_rawprogram(a->file, a->dir, a->only);
         ctx.emit(workflows::to_json(rep), workflows::describe(rep));
     });
 }

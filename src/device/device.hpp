@@ -41,6 +41,10 @@ class Device {
     // before the EDL port exists (there is no Sahara on that path). nullptr for USB devices and
     // for upstream-kernel (WWAN) PCIe modules.
     virtual std::unique_ptr<BhiIo> open_bhi() { return nullptr; }
+    // The chip serial the bus shows for a USB EDL device (iProduct `_SN:`, hex digits as the
+    // device prints them), so a running programmer's chip can still be named. Empty when not in
+    // EDL or when the bus shows none (PCIe).
+    virtual std::string edl_serial() { return {}; }
     // Waits until the device is back in `mode` after a reset or mode switch; throws TimeoutError.
     virtual void wait_for_mode(DeviceMode mode, Millis timeout) = 0;
 };

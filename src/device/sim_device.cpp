@@ -133,6 +133,14 @@ std::unique_ptr<Transport> SimDevice::open_edl(const EdlPortOptions&) {  // no U
     return std::make_unique<SimPortTransport>(module_, &sim::serve_edl, name() + " EDL");
 }
 
+std::string SimDevice::edl_serial() {
+    sim::ModuleState s = module_->state();
+    if (sim::is_unplugged(s) || sim::is_pcie(module_->model()) ||
+        device_mode_of(s.mode) != DeviceMode::edl)
+        return {};
+    return fmt::format("{:08X}", s.serial);
+}
+
 std::unique_ptr<BhiIo> SimDevice::open_bhi() {
     require_present();
     if (!sim::is_pcie(module_->model())) return nullptr;

@@ -20,6 +20,8 @@ class SimDevice : public Device {
     std::unique_ptr<Transport> open_at() override;
     // PCIe variants (sim:rm520n-pcie) only: the virtual BHI node.
     std::unique_ptr<BhiIo> open_bhi() override;
+    // USB models in EDL: the chip serial, as their iProduct `_SN:` shows it.
+    std::string edl_serial() override;
     void wait_for_mode(DeviceMode mode, Millis timeout) override;
     sim::VirtualModule& module() { return *module_; }
 

@@ -65,6 +65,13 @@ class RealDevice : public Device {
         return bhi ? BhiNode::open(bhi->path) : nullptr;
     }
 
+    std::string edl_serial() override {
+        auto now = current();
+        if (!now || now->kind != discovery::Kind::usb_edl || now->mode != DeviceMode::edl)
+            return {};
+        return serial_from_iproduct(now->product).value_or("");
+    }
+
     std::unique_ptr<Transport> open_diag() override { return open_role({"diag"}); }
     std::unique_ptr<Transport> open_at() override { return open_role({"at", "modem"}); }
 

@@ -13,6 +13,7 @@
 #include "src/workflows/backup/backup.hpp"
 #include "src/workflows/flash/flash_edl.hpp"
 #include "src/workflows/settings/settings_flash.hpp"
+#include "src/workflows/snapshot/snapshot_identity.hpp"
 #include "src/workflows/snapshot/snapshot_layout.hpp"
 
 namespace cr::workflows {
@@ -162,7 +163,7 @@ SnapshotReport take_snapshot(Device& device, const SnapshotOptions& o) {
     NormalModeData normal = read_normal_mode(device, o, rep);
     ensure_edl(device);
     auto session = EdlSession::open(device, o.edl);
-    rep.identity = edl_identity(*session, o.model);
+    rep.identity = snapshot::identity_in_edl(*session, o.model);
     if (normal.settings && !normal.settings->module.imei.empty())
         rep.identity.imeis.push_back(normal.settings->module.imei);
     if (normal.settings) rep.identity.firmware = normal.settings->module.firmware;

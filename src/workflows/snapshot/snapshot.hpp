@@ -14,13 +14,17 @@
 // restore_snapshot:
 //  1. before touching the device: whole-file checksum and every entry's SHA-256, every entry's
 //     layout (a truncated or corrupted snapshot is refused);
-//  2. the snapshot must be this device's (chip serial / IMEI); --other-device restores a foreign
-//     snapshot but never its calibration partitions (they carry the other module's IMEI and RF
-//     calibration: restore the module's own, DESIGN.md safety rules);
+//  2. the snapshot must be this device's (chip serial / IMEI, snapshot_identity.hpp);
+//     --other-device restores a foreign snapshot; its calibration partitions only with --imei
+//     (this module's own, Luhn-checked), after backing up this module's own calibration
+//     partitions into the store, and the IMEI is corrected over DIAG after the reset; a partial
+//     restore (--only) is refused when the device's partition table places a partition elsewhere
+//     than the snapshot recorded;
 //  3. per entry: NAND erases the region and programs only the pages that were not erased (the
 //     programmer maps logical pages onto good blocks, so a bad block that appeared since the dump
-//     only shifts data; data that no longer fits is the programmer's NAK, reported); other
-//     storage programs the region; every entry is read back and compared by SHA-256;
+//     only shifts data; data that no longer fits is the programmer's NAK: that entry is reported
+//     failed and the restore goes on with the others); other storage programs the region;
+//     every entry is read back and compared by SHA-256;
 //  4. with reset: power reset, and the settings record is re-applied and verified over AT.
 #pragma once
 #include <filesystem>
@@ -29,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "nv/restore_plan.hpp"
 #include "src/archive/bundle.hpp"
 #include "src/device/device.hpp"
 #include "src/util/progress.hpp"
@@ -72,8 +77,10 @@ SnapshotReport take_snapshot(Device& device, const SnapshotOptions& options);
 struct SnapshotRestoreOptions {
     std::vector<std::string> only;  // entry names (empty: every partition and GPT copy)
     bool other_device = false;
-    bool reset = true;             // power reset at the end
-    bool restore_settings = true;  // after the reset, re-apply the snapshot's settings record
+    nv::ImeiOverride imeis;           // --imei/--imei2 (--other-device): this module's own
+    std::filesystem::path store_dir;  // where this module's calibration is backed up first
+    bool reset = true;                // power reset at the end
+    bool restore_settings = true;     // after the reset, re-apply the snapshot's settings record
     EdlOptions edl;
     Millis come_back{120000};  // normal mode after the reset
     ProgressFn progress;
@@ -86,6 +93,7 @@ struct RestoredEntry {
     std::uint64_t skipped_erased = 0;
     bool erased_first = false;
     bool verified = false;
+    std::string error;  // why it failed (written partly or not at all); empty when verified
 };
 
 struct SnapshotRestoreReport {
@@ -93,8 +101,10 @@ struct SnapshotRestoreReport {
     std::vector<RestoredEntry> entries;
     std::vector<std::string> skipped;  // entries not written, with why
     std::optional<SettingsApplyReport> settings;
+    std::optional<std::filesystem::path> own_calibration;  // --other-device --imei: backed up
+    std::vector<std::string> imeis_after;                  // after the IMEI correction
     std::vector<std::string> notes;
-    bool ok() const { return !settings || settings->verified(); }
+    bool ok() const;
 };
 nlohmann::json to_json(const SnapshotRestoreReport& report);
 std::string describe(const SnapshotRestoreReport& report);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "src/util/atomic_file.hpp"
@@ -56,15 +57,23 @@ void write_text(const fs::path& file, const std::string& text) {
 
 }  // namespace
 
-ExportReport export_rawprogram(const fs::path& file, const fs::path& dir) {
+ExportReport export_rawprogram(const fs::path& file, const fs::path& dir,
+                               const std::vector<std::string>& only) {
     auto reader = open_snapshot(file);
+    auto chosen = [&](const std::string& name) {
+        return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
+    };
+    for (const auto& name : only)
+        if (!reader.find(name))
+            throw NotFoundError(fmt::format("{} has no partition '{}'", file.string(), name), "",
+                                "the snapshot report lists its entries");
     fs::create_directories(dir);
     ExportReport rep;
     rep.dir = dir;
     std::string prog = "<?xml version=\"1.0\" ?>\n<data>\n";
     for (const auto& e : reader.manifest().entries) {
         EntryLayout l = snapshot::layout_from_json(e.metadata, e.name, e.size);
-        if (!l.on_device()) continue;
+        if (!l.on_device() || !chosen(e.name)) continue;
         std::string image = image_name(e.name);
         write_image(reader, e, dir / image);
         rep.images.push_back(image);

@@ -21,7 +21,10 @@ struct ExportReport {
 nlohmann::json to_json(const ExportReport& report);
 std::string describe(const ExportReport& report);
 
+// `only`: entry names to export (empty: every partition and GPT copy); NotFoundError for a name
+// the snapshot does not hold, before anything is written.
 ExportReport export_rawprogram(const std::filesystem::path& snapshot,
-                               const std::filesystem::path& dir);
+                               const std::filesystem::path& dir,
+                               const std::vector<std::string>& only = {});
 
 }  // namespace cr::workflows
