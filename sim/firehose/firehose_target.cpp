@@ -10,6 +10,7 @@
 #include "protocols/firehose/firehose_reply.hpp"
 #include "sim/core/module_settings.hpp"
 #include "sim/core/usb_presence.hpp"
+#include "sim/core/write_rate.hpp"
 #include "sim/firehose/sector_expression.hpp"
 #include "sim/firehose/target_storage.hpp"
 #include "src/util/digest.hpp"
@@ -53,7 +54,8 @@ class Target {
           port_(port),
           stop_(std::move(stop)),
           buffer_(kIoChunk),
-          unplug_after_(unplug_after_bytes(module.state())) {}
+          unplug_after_(unplug_after_bytes(module.state())),
+          write_rate_(write_rate(module.state())) {}
 
     void run(bool fresh) {
         if (fresh) banner();
@@ -301,6 +303,7 @@ class Target {
         if (!early.empty())
             spdlog::trace("virtual firehose: {} bytes after <program> dropped", early.size());
         std::size_t have = 0;
+        WritePacer pace(write_rate_);  // the flash's own program rate, when the state sets one
         while (got < total) {
             std::size_t goal =
                 static_cast<std::size_t>(std::min<std::uint64_t>(kIoChunk, total - got));
@@ -310,6 +313,7 @@ class Target {
                 have += n;
             }
             complete &= storage.write(s.start + got / ss, ByteView(stage.data(), goal));
+            pace.wrote(goal);
             got += goal;
             have = 0;
             drop_off_the_bus_if_armed(goal, storage);
@@ -479,6 +483,7 @@ class Target {
     bool configured_ = false;
     bool finished_ = false;
     std::optional<std::uint64_t> unplug_after_;
+    std::optional<std::uint64_t> write_rate_;  // bytes/s the storage takes program data at
     std::uint64_t programmed_ = 0;
 };
 

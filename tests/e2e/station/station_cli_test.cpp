@@ -218,3 +218,27 @@ TEST_F(StationCli, APlanWithoutAPackageArgumentAndABadPlan) {
     EXPECT_EQ(bad.code, 10) << bad.out;
     EXPECT_NE(bad.out.find("checks[0]: unknown check 'imei'"), std::string::npos) << bad.out;
 }
+
+TEST_F(StationCli, ASecondSignalGivesUpOnTheRunningJobAndJournalsItInterrupted) {
+    ASSERT_EQ(run("sim set ec25#1 --state edl").code, 0);
+    pid_t pid = spawn_station();
+    ASSERT_GT(pid, 0);
+    ASSERT_TRUE(wait_for(root / "journal.jsonl", "\"job\":\"j1\""));
+    ::kill(pid, SIGTERM);
+    ASSERT_TRUE(wait_for(root / "station.err", "stopping (signal SIGTERM)"));
+    ::kill(pid, SIGINT);
+    EXPECT_EQ(reap(pid), 130) << read_text(root / "station.err");
+    std::string text = read_text(root / "journal.jsonl");
+    EXPECT_NE(text.find("\"event\":\"job_interrupted\",\"job\":\"j1\",\"note\":\"given up on at a "
+                        "second stop signal\""),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("\"abandoned\":true"), std::string::npos) << text;
+    // The next station redoes it: interrupted is not done.
+    pid = spawn_station();
+    ASSERT_GT(pid, 0);
+    EXPECT_EQ(reap(pid), 0) << read_text(root / "station.err");
+    text = read_text(root / "journal.jsonl");
+    EXPECT_NE(text.find("\"event\":\"job_end\",\"exit_code\":0,\"job\":\"j2\""), std::string::npos)
+        << text;
+}

@@ -10,6 +10,7 @@
 #include "sim/core/provisioning.hpp"
 #include "sim/core/usb_presence.hpp"
 #include "sim/core/virtual_module.hpp"
+#include "sim/core/write_rate.hpp"
 #include "src/archive/bundle.hpp"
 #include "src/package/sim_firmware.hpp"
 #include "src/util/digest.hpp"
@@ -193,6 +194,26 @@ TEST_F(ManyModules, FullBackupDiskRefusesTheModuleBeforeItsFlashStarts) {
     o.flash.reset = false;
     reports = run_flash_jobs(devices({"ec25"}), o, 1);
     EXPECT_EQ(reports[0].result, JobResult::ok) << reports[0].error;
+}
+
+// The virtual NAND's program rate (what the station bench relies on): programming takes at least
+// bytes / rate, and the rate is the module's own (a second module without one is not slowed).
+TEST_F(ManyModules, AVirtualNandWithAProgramRateTakesItsTime) {
+    auto slow = module("ec25#1", "edl");
+    module("ec25#2", "edl");
+    sim::set_write_rate(*slow, 500000);  // 0.5 MB/s
+    EXPECT_EQ(sim::write_rate(slow->state()), std::optional<std::uint64_t>(500000));
+    JobOptions o = options();
+    o.flash.reset = false;
+    o.verify = false;
+    auto reports = run_flash_jobs(devices({"ec25#1", "ec25#2"}), o, 2);
+    ASSERT_EQ(reports[0].result, JobResult::ok) << reports[0].error;
+    ASSERT_EQ(reports[1].result, JobResult::ok) << reports[1].error;
+    double floor = reports[0].bytes / 500000.0;
+    EXPECT_GT(floor, 0.8);
+    EXPECT_GE(reports[0].seconds, floor);
+    sim::set_write_rate(*slow, std::nullopt);
+    EXPECT_FALSE(sim::write_rate(slow->state()));
 }
 
 TEST_F(ManyModules, AnUnpluggedModuleFailsAloneWithoutTouchingTheOthers) {
