@@ -42,7 +42,10 @@ void run_flash(Context& ctx, const FlashArgs& a) {
         throw UsageError("--restore-settings needs the reset at the end (drop --no-reset)");
     workflows::check_flash_overrides(o);
     if (a.dry_run) {
-        auto report = workflows::plan_flash(o);
+        // With -d the device's storage is queried (read-only) and an unfit package refused.
+        auto report = ctx.options.devices.empty()
+                          ? workflows::plan_flash(o)
+                          : workflows::plan_flash_on_device(*ctx.open_device(), o);
         ctx.emit(workflows::to_json(report), workflows::describe(report));
         return;
     }
@@ -74,7 +77,9 @@ void register_flash(CLI::App& app, Context& ctx) {
     auto a = std::make_shared<FlashArgs>();
     auto* cmd = app.add_subcommand("flash", "flash a firmware package (directory or .zip) in EDL");
     cmd->add_option("package", a->package, "the package: a directory or a .zip")->required();
-    cmd->add_flag("--dry-run", a->dry_run, "print the plan and touch nothing");
+    cmd->add_flag("--dry-run", a->dry_run,
+                  "print the plan and write nothing (with -d: the device, in EDL, is asked for "
+                  "its storage and an unfit package is refused)");
     cmd->add_flag("--factory", a->factory,
                   "use the *_factory rawprogram (OVERWRITES calibration; backed up first)");
     cmd->add_option("--programmer", a->programmer,

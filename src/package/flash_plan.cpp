@@ -12,9 +12,14 @@
 namespace cr::package {
 namespace {
 
-std::optional<Region> region_of(const RawOp& op, std::uint64_t sectors,
-                                const std::optional<std::uint64_t>& disk) {
-    auto start = eval_sector(op.start_sector, disk);
+std::optional<std::uint64_t> disk_sectors(const RawOp& op, const PlanOptions& o) {
+    auto it = o.lun_sectors.find(op.physical_partition);
+    if (it != o.lun_sectors.end()) return it->second;
+    return o.num_disk_sectors;
+}
+
+std::optional<Region> region_of(const RawOp& op, std::uint64_t sectors, const PlanOptions& o) {
+    auto start = eval_sector(op.start_sector, disk_sectors(op, o));
     if (!start) return std::nullopt;
     return Region{op.label, op.physical_partition, op.sector_size, *start,
                   sectors,  op.pages_per_block};
@@ -42,7 +47,7 @@ FlashStep make_step(const PackageOp& po, const PlanOptions& o) {
         s.sparse = po.sparse;
         if (s.sparse) s.bytes = s.sparse->data_bytes();
     }
-    s.region = region_of(po.op, sectors, o.num_disk_sectors);
+    s.region = region_of(po.op, sectors, o);
     s.is_sbl = is_boot_step(po.op, s.region);
     return s;
 }
@@ -66,7 +71,7 @@ void mark_calibration(FlashStep& s, const Package& pkg, const PlanOptions& o) {
         return;
     }
     for (const auto& f : pkg.factory_regions()) {
-        auto fr = region_of(f, std::max<std::uint64_t>(f.num_sectors, 1), o.num_disk_sectors);
+        auto fr = region_of(f, std::max<std::uint64_t>(f.num_sectors, 1), o);
         bool same_label = !f.label.empty() && partition::normalize_name(f.label) ==
                                                   partition::normalize_name(s.op.label);
         if ((fr && s.region && overlaps(*fr, *s.region)) || same_label) {
@@ -112,6 +117,58 @@ bool writes_partition_table(const FlashStep& s) {
     if (s.kind != StepKind::program) return false;
     std::string l = partition::normalize_name(s.op.label);
     return l == "primarygpt" || l == "backupgpt" || l == "mibib";
+}
+
+bool gpt_label(const RawOp& op) {
+    std::string l = partition::normalize_name(op.label);
+    return l == "primarygpt" || l == "backupgpt";
+}
+
+UsageError unfit(const std::string& origin, const std::string& what) {
+    return UsageError(fmt::format("{}: {}", origin, what),
+                      "nothing was written (the device's storage was only queried)",
+                      "use the package made for this module (check the model and storage type)");
+}
+
+// Every entry must be addressable on the device as it reports itself (PROTOCOLS.md §3: NAND
+// pages 4096, eMMC 512, UFS 4096; LUNs 0..num_physical-1).
+void check_fits(const FlashPlan& plan, const StorageFacts& f, const std::string& pkg_storage) {
+    bool nand_pkg = pkg_storage == "nand";
+    for (const auto& s : plan.steps) {
+        if (s.kind == StepKind::reset) continue;
+        const RawOp& op = s.op;
+        if (nand_pkg != (f.memory == "nand") && (nand_pkg || gpt_label(op)))
+            throw unfit(op.origin, fmt::format("the package is for {} storage but the device's is "
+                                               "{}",
+                                               nand_pkg ? "NAND" : "GPT (eMMC/UFS)", f.memory));
+        if (f.sector_size && op.sector_size != f.sector_size)
+            throw unfit(op.origin,
+                        fmt::format("SECTOR_SIZE_IN_BYTES={} but the device's {} has {}-byte "
+                                    "sectors",
+                                    op.sector_size, f.memory, f.sector_size));
+        if (f.luns && op.physical_partition >= f.luns)
+            throw unfit(op.origin,
+                        fmt::format("physical_partition_number={} but the device has {} LUN{} "
+                                    "(0{})",
+                                    op.physical_partition, f.luns, f.luns == 1 ? "" : "s",
+                                    f.luns == 1 ? "" : fmt::format("..{}", f.luns - 1)));
+        if (f.pages_per_block && op.pages_per_block && op.pages_per_block != f.pages_per_block)
+            throw unfit(op.origin, fmt::format("PAGES_PER_BLOCK={} but the device's NAND has {}",
+                                               op.pages_per_block, f.pages_per_block));
+    }
+}
+
+void check_ends(const FlashPlan& plan, const PlanOptions& o) {
+    for (const auto& s : plan.steps) {
+        if (!s.region) continue;
+        auto size = disk_sectors(s.op, o);
+        std::uint64_t n = std::max(s.region->num_sectors, s.op.num_sectors);
+        if (size && s.region->start_sector + n > *size)
+            throw unfit(s.op.origin,
+                        fmt::format("{} ends at sector {} but LUN {} has {} sectors",
+                                    s.op.label.empty() ? "the entry" : s.op.label,
+                                    s.region->start_sector + n, s.op.physical_partition, *size));
+    }
 }
 
 }  // namespace
@@ -163,6 +220,7 @@ FlashPlan make_flash_plan(const Package& pkg, const PlanOptions& o) {
     }
     FlashPlan plan;
     plan.storage = storage_of(pkg);
+    if (o.storage) plan.storage = o.storage->memory;
     for (auto* group : {&sbl_erase, &erases, &programs, &sbl_programs})
         for (auto& s : *group) plan.steps.push_back(std::move(s));
     for (const auto& p : pkg.disk_patches()) {
@@ -171,6 +229,8 @@ FlashPlan make_flash_plan(const Package& pkg, const PlanOptions& o) {
         s.op = p;
         plan.steps.push_back(std::move(s));
     }
+    if (o.storage) check_fits(plan, *o.storage, storage_of(pkg));
+    if (!o.lun_sectors.empty()) check_ends(plan, o);
     if (o.reset) {
         FlashStep reset;
         reset.kind = StepKind::reset;

@@ -10,6 +10,7 @@
 // BackupGPT, mibib) puts every calibration partition the device names among the regions.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -55,16 +56,30 @@ struct FlashPlan {
     std::vector<Region> calibration_regions;
 };
 
+// The target's storage as the device reports it (read-only getstorageinfo).
+struct StorageFacts {
+    std::string memory;                 // "nand", "emmc", "ufs"
+    std::uint32_t sector_size = 0;      // bytes per sector (NAND: per page)
+    std::uint32_t pages_per_block = 0;  // NAND
+    std::uint32_t luns = 0;             // physical partitions (0: not reported)
+};
+
 struct PlanOptions {
-    // Needed to resolve NUM_DISK_SECTORS expressions (unknown in --dry-run without a device).
+    // Needed to resolve NUM_DISK_SECTORS expressions (unknown in --dry-run without a device):
+    // `lun_sectors` per physical partition (each LUN has its own size), else num_disk_sectors.
     std::optional<std::uint64_t> num_disk_sectors;
     // Extra calibration regions known from the device (its partition table).
     std::vector<Region> known_calibration;
     bool reset = true;  // append a power reset step
+    std::map<std::uint32_t, std::uint64_t> lun_sectors;
+    // When known, every entry must fit it (sector size, LUN, storage type, end of the LUN):
+    // make_flash_plan refuses the package otherwise, before anything is written.
+    std::optional<StorageFacts> storage;
 };
 
 // Pure: builds the plan from a validated package. Throws DecodeError for unresolvable sectors
-// on a step that must be resolved.
+// on a step that must be resolved, UsageError (naming the XML file and line) for an entry the
+// known storage cannot hold.
 FlashPlan make_flash_plan(const Package& package, const PlanOptions& options = {});
 
 // partition::is_calibration_name: efs2, efs2apps, modemst1/2, fsg, fsc, modem_st1/2.

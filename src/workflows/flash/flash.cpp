@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "src/archive/backup_store.hpp"
 #include "src/util/error.hpp"
@@ -198,16 +199,48 @@ FlashReport plan_flash(const FlashOptions& options) {
     return r;
 }
 
+package::PlanOptions device_plan_options(FlashTarget& target, const package::Package& pkg,
+                                         bool reset) {
+    package::PlanOptions po;
+    po.reset = reset;
+    po.storage = target.storage();
+    std::set<std::uint32_t> luns;
+    for (const auto& op : pkg.operations()) luns.insert(op.op.physical_partition);
+    for (const auto& p : pkg.disk_patches()) luns.insert(p.physical_partition);
+    for (std::uint32_t lun : luns) {
+        if (po.storage && po.storage->luns && lun >= po.storage->luns) continue;  // refused
+        if (auto n = target.num_disk_sectors(lun)) po.lun_sectors[lun] = *n;      // its own size
+    }
+    po.known_calibration = target.calibration_partitions();
+    return po;
+}
+
+FlashReport plan_flash(FlashTarget& target, const FlashOptions& options) {
+    check_flash_overrides(options);
+    package::Package pkg = package::open_package(options.package, package_options(options));
+    FlashReport r;
+    r.package = options.package;
+    r.dry_run = true;
+    r.notes = pkg.notes();
+    r.md5 = md5_status(pkg);
+    auto po = device_plan_options(target, pkg, options.reset);
+    if (po.storage)
+        r.notes.push_back(
+            fmt::format("device storage: {}, {}-byte sectors, {} LUN(s): the "
+                        "package fits",
+                        po.storage->memory, po.storage->sector_size,
+                        po.storage->luns ? std::to_string(po.storage->luns) : "?"));
+    r.plan = package::make_flash_plan(pkg, po);
+    return r;
+}
+
 FlashReport execute_flash(FlashTarget& target, const package::Package& pkg, const FlashOptions& o) {
     check_flash_overrides(o);
     FlashReport report;
     report.package = o.package;
     report.notes = pkg.notes();
     report.md5 = md5_status(pkg);
-    package::PlanOptions plan_options;
-    plan_options.reset = o.reset;
-    plan_options.num_disk_sectors = target.num_disk_sectors(0);
-    plan_options.known_calibration = target.calibration_partitions();
+    package::PlanOptions plan_options = device_plan_options(target, pkg, o.reset);
     report.plan = package::make_flash_plan(pkg, plan_options);
     report.calibration_backup =
         guard_calibration(target, report.plan, plan_options.known_calibration, o, report);

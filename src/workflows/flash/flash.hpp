@@ -78,6 +78,8 @@ class FlashTarget {
     virtual ~FlashTarget() = default;
     virtual archive::DeviceIdentity identity() = 0;
     virtual std::optional<std::uint64_t> num_disk_sectors(std::uint32_t lun) = 0;
+    // The storage as the device reports it (read-only); nullopt when it cannot be asked.
+    virtual std::optional<package::StorageFacts> storage() { return std::nullopt; }
     // Calibration partitions the device's partition table names (efs2, fsg, modem_st*).
     virtual std::vector<package::Region> calibration_partitions() = 0;
     virtual void read(const package::Region& region, const ByteSink& sink,
@@ -98,6 +100,13 @@ std::string md5_status(const package::Package& package);
 
 // Validates and plans without a device (the --dry-run path).
 FlashReport plan_flash(const FlashOptions& options);
+// The same with the device's storage known (`--dry-run -d DEV`): only read-only queries
+// (storage info, partition table); UsageError when the package cannot fit the storage.
+FlashReport plan_flash(FlashTarget& target, const FlashOptions& options);
+
+// Plan options from what the target reports (storage, each used LUN's size, calibration).
+package::PlanOptions device_plan_options(FlashTarget& target, const package::Package& package,
+                                         bool reset);
 
 // Executes a plan on a target: guard, steps, timings. Used by flash_package and by tests.
 FlashReport execute_flash(FlashTarget& target, const package::Package& package,

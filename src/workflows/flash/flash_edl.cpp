@@ -83,6 +83,22 @@ std::optional<std::uint64_t> EdlFlashTarget::num_disk_sectors(std::uint32_t lun)
     }
 }
 
+std::optional<package::StorageFacts> EdlFlashTarget::storage() {
+    try {
+        auto info = session_.firehose().storage_info(0);
+        package::StorageFacts f;
+        f.memory = std::string(firehose::to_string(session_.memory()));
+        f.sector_size = session_.sector_size();
+        f.pages_per_block = session_.pages_per_block();
+        f.luns = info.num_physical;
+        return f;
+    } catch (const ProtocolError& e) {
+        spdlog::warn("getstorageinfo failed ({}): the package's fit is checked by the device only",
+                     e.what());
+        return std::nullopt;
+    }
+}
+
 std::vector<package::Region> EdlFlashTarget::calibration_partitions() {
     std::vector<package::Region> out;
     try {
@@ -168,6 +184,25 @@ void EdlFlashTarget::patch(const package::RawOp& op) {
 
 void EdlFlashTarget::reset() {
     session_.reset();
+}
+
+FlashReport plan_flash_on_device(Device& device, const FlashOptions& options) {
+    check_flash_overrides(options);
+    package::Package pkg = package::open_package(options.package, package_options(options));
+    if (device.mode() != DeviceMode::edl) {  // never switched for a dry run
+        FlashReport r = plan_flash(options);
+        r.notes.push_back(
+            fmt::format("storage NOT checked against {}: it is in {} mode, not "
+                        "EDL (the flash itself checks it before writing)",
+                        device.name(), to_string(device.mode())));
+        return r;
+    }
+    EdlOptions edl;
+    edl.programmer = pkg.programmer();
+    edl.programmer_dir = options.programmer_dir;
+    auto session = EdlSession::open(device, edl);
+    EdlFlashTarget target(*session, edl_identity(*session));
+    return plan_flash(target, options);  // getstorageinfo and the partition table: reads only
 }
 
 FlashReport flash_package(Device& device, const FlashOptions& options) {

@@ -26,6 +26,7 @@ class EdlFlashTarget : public FlashTarget {
     EdlFlashTarget(EdlSession& session, archive::DeviceIdentity identity);
     archive::DeviceIdentity identity() override { return identity_; }
     std::optional<std::uint64_t> num_disk_sectors(std::uint32_t lun) override;
+    std::optional<package::StorageFacts> storage() override;
     std::vector<package::Region> calibration_partitions() override;
     void read(const package::Region& region, const ByteSink& sink,
               const ProgressFn& progress) override;
@@ -39,6 +40,12 @@ class EdlFlashTarget : public FlashTarget {
     EdlSession& session_;
     archive::DeviceIdentity identity_;
 };
+
+// `flash --dry-run -d DEV`: the plan with the device's storage known. A device in EDL is asked
+// with read-only commands only (getstorageinfo, partition-table reads); one in another mode is
+// not switched: the plan is made from the package alone and a note says the storage was not
+// checked. UsageError naming the XML line when the package cannot fit the storage.
+FlashReport plan_flash_on_device(Device& device, const FlashOptions& options);
 
 struct PartitionRestoreRequest {
     std::filesystem::path bundle;

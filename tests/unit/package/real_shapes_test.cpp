@@ -39,6 +39,12 @@ fs::path materialise(const std::string& name, const fs::path& into) {
     return into;
 }
 
+PlanOptions disk_of(std::uint64_t sectors) {
+    PlanOptions o;
+    o.num_disk_sectors = sectors;
+    return o;
+}
+
 const FlashStep* step(const FlashPlan& plan, const std::string& label) {
     for (const auto& s : plan.steps)
         if (s.op.label == label) return &s;
@@ -101,7 +107,7 @@ TEST(RealShapes, Qcs6490UfsUsesTheUnsparseSetAndKnowsTheBootLun) {
         EXPECT_FALSE(op.op.sparse) << op.op.origin;  // the sparse set is not loaded at all
     }
     EXPECT_EQ(system_writes, 1);  // once, not twice
-    FlashPlan plan = make_flash_plan(p, PlanOptions{8192, {}, true});
+    FlashPlan plan = make_flash_plan(p, disk_of(8192));
     EXPECT_EQ(plan.storage, "ufs");
     for (const char* boot : {"xbl_a", "xbl_config_a"}) {
         ASSERT_NE(step(plan, boot), nullptr) << boot;
@@ -164,7 +170,7 @@ TEST(RealShapes, SparseSetAloneIsCheckedAndOnlyItsDataIsPlanned) {
     EXPECT_EQ(sys->file_bytes, 32u * 4096);
     EXPECT_EQ(sys->sparse->data_bytes(), 13u * 4096);
     ASSERT_EQ(sys->sparse->runs.size(), 2u);
-    FlashPlan plan = make_flash_plan(p, PlanOptions{8192, {}, true});
+    FlashPlan plan = make_flash_plan(p, disk_of(8192));
     const FlashStep* s = step(plan, "system");
     ASSERT_NE(s, nullptr);
     EXPECT_EQ(s->bytes, 13u * 4096);         // on the wire: RAW + FILL only
@@ -230,4 +236,69 @@ TEST(RealShapes, SparseAndUnsparseSetsThatDisagreeAreRefused) {
     e = decode_error(pkg);
     EXPECT_NE(e.find("disagree"), std::string::npos) << e;
     EXPECT_NE(e.find("writes system, the unsparse set does not"), std::string::npos) << e;
+}
+
+namespace {
+
+std::string unfit_error(const Package& p, const PlanOptions& o) {
+    try {
+        make_flash_plan(p, o);
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+PlanOptions on(std::string memory, std::uint32_t sector, std::uint32_t luns) {
+    PlanOptions o;
+    o.storage = StorageFacts{std::move(memory), sector, memory == "nand" ? 64u : 0u, luns};
+    return o;
+}
+
+}  // namespace
+
+TEST(StorageFit, EachLunResolvesNumDiskSectorsWithItsOwnSize) {
+    crtest::TempDir t;
+    Package p = open_package(materialise("qcs6490_ufs", t.path / "q"));
+    PlanOptions o = on("ufs", 4096, 6);
+    o.lun_sectors = {{0, 100000}, {1, 2048}, {4, 65536}};
+    FlashPlan plan = make_flash_plan(p, o);
+    const FlashStep* backup = nullptr;
+    for (const auto& s : plan.steps)
+        if (s.op.label == "BackupGPT" && s.op.physical_partition == 1) backup = &s;
+    ASSERT_NE(backup, nullptr);
+    ASSERT_TRUE(backup->region);
+    EXPECT_EQ(backup->region->start_sector, 2048u - 5);  // LUN 1's size, not LUN 0's
+}
+
+TEST(StorageFit, PackagesTheStorageCannotHoldAreRefusedNamingTheLine) {
+    crtest::TempDir t;
+    Package ufs = open_package(materialise("qcs6490_ufs", t.path / "q"));
+    // LUN 1 and 4 on a single-LUN device.
+    std::string e = unfit_error(ufs, on("ufs", 4096, 1));
+    EXPECT_NE(e.find("physical_partition_number="), std::string::npos) << e;
+    EXPECT_NE(e.find("the device has 1 LUN"), std::string::npos) << e;
+    EXPECT_NE(e.find(".xml:"), std::string::npos) << e;
+    // 4096-byte UFS sectors on an eMMC (512).
+    e = unfit_error(ufs, on("emmc", 512, 1));
+    EXPECT_NE(e.find("SECTOR_SIZE_IN_BYTES=4096"), std::string::npos) << e;
+    // An eMMC (GPT, 512-byte) package on a 4096-byte NAND.
+    Package emmc = open_package(materialise("msm8916_emmc", t.path / "m"));
+    e = unfit_error(emmc, on("nand", 4096, 1));
+    EXPECT_NE(e.find("rawprogram0.xml:"), std::string::npos) << e;
+    EXPECT_TRUE(e.find("SECTOR_SIZE_IN_BYTES=512") != std::string::npos ||
+                e.find("GPT") != std::string::npos)
+        << e;
+    // Past the end of a LUN.
+    PlanOptions small = on("emmc", 512, 1);
+    small.lun_sectors = {{0, 400000}};  // boot (432128+) lies beyond it
+    e = unfit_error(emmc, small);
+    EXPECT_NE(e.find("but LUN 0 has 400000 sectors"), std::string::npos) << e;
+    // And the packages fit storage like their own.
+    PlanOptions fits = on("ufs", 4096, 6);
+    fits.lun_sectors = {{0, 100000}, {1, 2048}, {4, 65536}};
+    EXPECT_NO_THROW(make_flash_plan(ufs, fits));
+    PlanOptions fits_emmc = on("emmc", 512, 1);
+    fits_emmc.lun_sectors = {{0, 7634944}};
+    EXPECT_NO_THROW(make_flash_plan(emmc, fits_emmc));
 }
