@@ -33,7 +33,9 @@ StoreBackups store_backups(const std::filesystem::path& store_dir,
                          return a.own.bundle.manifest.created > b.own.bundle.manifest.created;
                      });
     for (const auto& b : archive::BackupStore(store_dir).list())
-        if (b.readable && b.manifest.kind != archive::BundleKind::settings &&
+        if (b.readable &&
+            (b.manifest.kind == archive::BundleKind::calibration ||
+             b.manifest.kind == archive::BundleKind::partition) &&
             !has_identity(b.manifest))
             out.unidentified.push_back(b.file);
     return out;
