@@ -162,6 +162,8 @@ BackupContent backup_content(const archive::StoredBundle& b) {
                 return calibration_content(b.manifest);
             case archive::BundleKind::settings:
                 return {true, "settings only", {}};
+            case archive::BundleKind::snapshot:  // goes back whole: `snapshot restore`
+                return {true, "a whole-module snapshot (`cellrescue snapshot restore`)", {}};
         }
     } catch (const Error& e) {
         return {true, std::string("its data could not be read: ") + e.what(), {}};
