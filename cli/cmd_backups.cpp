@@ -25,7 +25,9 @@ void add_list(CLI::App& backups, Context& ctx) {
                 continue;
             }
             // What it holds (a blank one is never chosen by rescue) and whom it belongs to.
-            const bool settings = b.manifest.kind == archive::BundleKind::settings;
+            // Settings and snapshots are no calibration candidates: "blank" says nothing of them.
+            const bool settings = b.manifest.kind == archive::BundleKind::settings ||
+                                  b.manifest.kind == archive::BundleKind::snapshot;
             workflows::BackupContent content;
             if (!settings) content = workflows::backup_content(b);
             const auto& id = b.manifest.identity;

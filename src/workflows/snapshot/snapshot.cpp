@@ -30,9 +30,10 @@ struct NormalModeData {
 NormalModeData read_normal_mode(Device& device, const SnapshotOptions& o, SnapshotReport& rep) {
     NormalModeData d;
     if (!o.normal_mode_data || device.mode() != DeviceMode::normal) {
-        rep.notes.push_back(
-            "settings and DIAG calibration not included: the module was not in "
-            "normal mode (its raw efs2 is in the snapshot)");
+        rep.notes.push_back(fmt::format(
+            "settings and DIAG calibration not included: {} (the raw calibration partitions "
+            "are in the snapshot)",
+            o.normal_mode_data ? "the module was not in normal mode" : "--edl-only"));
         return d;
     }
     FlashSettings fs = capture_settings_before_flash(device);
