@@ -185,14 +185,20 @@ std::string md5_status(const package::Package& pkg) {
     return pkg.md5_checked() ? "verified" : "absent";
 }
 
-FlashReport plan_flash(const FlashOptions& options) {
-    check_flash_overrides(options);
-    package::Package pkg = package::open_package(options.package, package_options(options));
+// A dry run's report before its plan: package, notes, md5 status.
+static FlashReport dry_run_report(const FlashOptions& options, const package::Package& pkg) {
     FlashReport r;
     r.package = options.package;
     r.dry_run = true;
     r.notes = pkg.notes();
     r.md5 = md5_status(pkg);
+    return r;
+}
+
+FlashReport plan_flash(const FlashOptions& options) {
+    check_flash_overrides(options);
+    package::Package pkg = package::open_package(options.package, package_options(options));
+    FlashReport r = dry_run_report(options, pkg);
     package::PlanOptions plan_options;
     plan_options.reset = options.reset;
     r.plan = package::make_flash_plan(pkg, plan_options);
@@ -218,11 +224,7 @@ package::PlanOptions device_plan_options(FlashTarget& target, const package::Pac
 FlashReport plan_flash(FlashTarget& target, const FlashOptions& options) {
     check_flash_overrides(options);
     package::Package pkg = package::open_package(options.package, package_options(options));
-    FlashReport r;
-    r.package = options.package;
-    r.dry_run = true;
-    r.notes = pkg.notes();
-    r.md5 = md5_status(pkg);
+    FlashReport r = dry_run_report(options, pkg);
     auto po = device_plan_options(target, pkg, options.reset);
     if (po.storage)
         r.notes.push_back(
