@@ -5,8 +5,8 @@
 
 #include <thread>
 
-#include "sim/pcie/bhi_target.hpp"
 #include "sim/core/usb_presence.hpp"
+#include "sim/pcie/bhi_target.hpp"
 #include "sim/ports.hpp"
 #include "src/transport/stream_transport.hpp"
 #include "src/util/error.hpp"
