@@ -23,6 +23,14 @@
 namespace cr::pcietest {
 namespace {
 
+// umockdev_testbed_get_root_dir is transfer-full: the string is ours to free.
+std::string root_dir_of(UMockdevTestbed* testbed) {
+    gchar* dir = umockdev_testbed_get_root_dir(testbed);
+    std::string out(dir);
+    g_free(dir);
+    return out;
+}
+
 constexpr std::size_t kDeviceBuffer = 4 << 20;  // the driver's queue towards the module
 
 UMockdevIoctlData* resolve(UMockdevIoctlData* d, gsize offset, gsize len) {
@@ -94,7 +102,7 @@ class StreamNode {
         }
         g_object_unref(h);
         // poll(2) goes to the real file: a FIFO holding one byte while data waits for the host.
-        node_ = std::string(umockdev_testbed_get_root_dir(tb_)) + dev;
+        node_ = root_dir_of(tb_) + dev;
         ::unlink(node_.c_str());
         ::mkfifo(node_.c_str(), 0666);
         wake_fd_ = ::open(node_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -405,9 +413,7 @@ bool PcieTestbed::under_preload() {
     return p && std::string_view(p).find("umockdev-preload") != std::string_view::npos;
 }
 
-std::string PcieTestbed::root_dir() const {
-    return umockdev_testbed_get_root_dir(impl_->testbed);
-}
+std::string PcieTestbed::root_dir() const { return root_dir_of(impl_->testbed); }
 
 void PcieTestbed::add_module(std::shared_ptr<sim::VirtualModule> module, mhi::HostLayout layout) {
     impl_->module = module;

@@ -114,7 +114,9 @@ void EmulatedDevice::Impl::attach() {
     if (spec.node_mode != NodeMode::fifo) return;
     // A regular file polls always-ready and libusb would spin on REAPURBNDELAY; a FIFO kept
     // full while nothing is reapable lets its poll() sleep.
-    std::string node = std::string(umockdev_testbed_get_root_dir(testbed)) + place.devnode;
+    gchar* root = umockdev_testbed_get_root_dir(testbed);  // transfer full: ours to free
+    std::string node = std::string(root) + place.devnode;
+    g_free(root);
     ::unlink(node.c_str());
     ::mkfifo(node.c_str(), 0666);
     wake_fd = ::open(node.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
