@@ -12,7 +12,9 @@
 //
 // Writing is crash-safe: BundleWriter writes to a temporary name in the target directory, fsyncs,
 // re-reads and verifies the file, then renames it into place (a crash leaves no half bundle
-// under the final name). Reading verifies before anything is returned.
+// under the final name). Reading verifies before anything is returned. A streamed entry is
+// hashed, deflated and written on a worker thread while the producer reads the next bytes, and
+// the bytes written are inflated and hashed again on a second one (src/util/block_pipeline.hpp).
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -89,8 +91,12 @@ class BundleWriter {
     void add(const std::string& name, ByteView data,
              nlohmann::json metadata = nlohmann::json::object());
     // A large entry: `produce` pushes the bytes through the sink in chunks of any size (a
-    // partition read straight from the device). If `produce` throws, the bundle is abandoned
-    // (nothing is renamed) and the exception propagates.
+    // partition read straight from the device); the sink copies them into a bounded queue
+    // (2 MiB) and returns, so the producer's next read overlaps the hashing and compression.
+    // Every entry is inflated back from the bytes written and checked against its size and
+    // SHA-256 before add_streamed returns (VerifyError). If `produce` or the sink throws (a
+    // write error surfaces at a later sink call), the bundle is abandoned (nothing is renamed)
+    // and the exception propagates.
     void add_streamed(const std::string& name, const std::function<void(const ByteSink&)>& produce,
                       nlohmann::json metadata = nlohmann::json::object());
     // Bundle-level metadata may still be changed before commit.
@@ -99,9 +105,11 @@ class BundleWriter {
     // NAND pages). Throws NotFoundError for a name not added.
     nlohmann::json& entry_metadata(const std::string& name);
 
-    // Writes manifest + trailer, fsyncs, verifies the file by reading it back in full (checksum
-    // and every entry's SHA-256), renames it to the target and fsyncs the directory. Returns the
-    // final manifest. Throws IoError / VerifyError; on error nothing exists under the target.
+    // Writes manifest + trailer, fsyncs, verifies the file by reading it back in full (the
+    // whole-file checksum proves the bytes on disk are the bytes written, which every entry was
+    // inflated from and checked as it was added) and its manifest, renames it to the target and
+    // fsyncs the directory. Returns the final manifest. Throws IoError / VerifyError; on error
+    // nothing exists under the target.
     BundleManifest commit();
 
   private:

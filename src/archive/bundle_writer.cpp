@@ -4,15 +4,17 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "src/archive/bundle.hpp"
+#include "src/archive/bundle_codec.hpp"
 #include "src/archive/bundle_format.hpp"
+#include "src/util/block_pipeline.hpp"
 #include "src/util/digest.hpp"
 #include "src/util/error.hpp"
 #include "src/util/kill_point.hpp"
@@ -24,37 +26,6 @@ namespace {
 std::string errno_text() {
     return std::strerror(errno);
 }
-
-// One zlib deflate stream writing its output through `out`.
-class Deflater {
-  public:
-    explicit Deflater(std::function<void(ByteView)> out)
-        : out_(std::move(out)), buf_(detail::kChunk) {
-        if (deflateInit(&z_, Z_BEST_SPEED) != Z_OK) throw IoError("zlib deflateInit failed");
-    }
-    ~Deflater() { deflateEnd(&z_); }
-    Deflater(const Deflater&) = delete;
-    Deflater& operator=(const Deflater&) = delete;
-
-    void feed(ByteView data, int flush) {
-        z_.next_in = const_cast<Bytef*>(data.data());
-        z_.avail_in = static_cast<uInt>(data.size());
-        int rc = Z_OK;
-        do {
-            z_.next_out = buf_.data();
-            z_.avail_out = static_cast<uInt>(buf_.size());
-            rc = deflate(&z_, flush);
-            if (rc == Z_STREAM_ERROR) throw IoError("zlib deflate failed");
-            std::size_t have = buf_.size() - z_.avail_out;
-            if (have) out_(ByteView(buf_.data(), have));
-        } while (z_.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
-    }
-
-  private:
-    z_stream z_{};
-    std::function<void(ByteView)> out_;
-    Bytes buf_;
-};
 
 }  // namespace
 
@@ -90,6 +61,10 @@ struct BundleWriter::Impl {
         }
         temp_file.reset();  // unlock only after removing
     }
+    void add_entry(const std::string& name, const std::function<void(const ByteSink&)>& produce,
+                   nlohmann::json metadata, bool threaded);
+    void encode_entry(BundleEntry& entry, const std::function<void(const ByteSink&)>& produce,
+                      bool threaded);
 };
 
 BundleWriter::BundleWriter(std::filesystem::path target, BundleKind kind, DeviceIdentity identity,
@@ -132,42 +107,90 @@ nlohmann::json& BundleWriter::metadata() {
 }
 
 void BundleWriter::add(const std::string& name, ByteView data, nlohmann::json metadata) {
-    add_streamed(
-        name, [&](const ByteSink& sink) { sink(data); }, std::move(metadata));
+    impl_->add_entry(
+        name, [&](const ByteSink& sink) { sink(data); }, std::move(metadata), false);
 }
 
 void BundleWriter::add_streamed(const std::string& name,
                                 const std::function<void(const ByteSink&)>& produce,
                                 nlohmann::json metadata) {
-    if (impl_->broken || impl_->committed)
+    impl_->add_entry(name, produce, std::move(metadata), true);
+}
+
+namespace {
+
+// A stage that runs on its own thread (a BlockPipeline) or inline (small entries: no threads).
+class Stage {
+  public:
+    Stage(BlockPipeline::Consumer consume, bool threaded) : consume_(std::move(consume)) {
+        if (threaded) pipe_.emplace(consume_);
+    }
+    void push(ByteView data) { pipe_ ? pipe_->push(data) : consume_(data); }
+    void finish() {
+        if (pipe_) pipe_->finish();
+    }
+
+  private:
+    BlockPipeline::Consumer consume_;
+    std::optional<BlockPipeline> pipe_;
+};
+
+}  // namespace
+
+// Three stages, at once when `threaded` (the producer is usually a device read): the caller's
+// thread produces; `encode` hashes, deflates and writes; `check` inflates the bytes written and
+// hashes them again. Memory stays bounded by the pipelines' depth.
+void BundleWriter::Impl::encode_entry(BundleEntry& entry,
+                                      const std::function<void(const ByteSink&)>& produce,
+                                      bool threaded) {
+    Digest digest(Digest::Algorithm::sha256);
+    detail::InflateCheck inflated;
+    Stage check([&](ByteView z) { inflated.feed(z); }, threaded);
+    detail::Deflater deflater([&](ByteView out) {
+        write_raw(out);
+        check.push(out);
+    });
+    Stage encode(
+        [&](ByteView chunk) {
+            digest.update(chunk);
+            deflater.feed(chunk, Z_NO_FLUSH);
+        },
+        threaded);
+    produce([&](ByteView chunk) {
+        entry.size += chunk.size();
+        encode.push(chunk);
+    });
+    encode.finish();  // its worker has ended: the deflater and digest are this thread's again
+    deflater.feed({}, Z_FINISH);
+    check.finish();
+    entry.sha256 = digest.finish_hex();
+    inflated.finish(entry.name, entry.size, entry.sha256);
+}
+
+void BundleWriter::Impl::add_entry(const std::string& name,
+                                   const std::function<void(const ByteSink&)>& produce,
+                                   nlohmann::json metadata, bool threaded) {
+    if (broken || committed)
         throw IoError(
             "bundle writer is no longer usable (an earlier entry failed or it was committed)");
-    if (name.empty() || !impl_->names.insert(name).second)
+    if (name.empty() || !names.insert(name).second)
         throw UsageError(fmt::format("bundle entry name '{}' is empty or used twice", name));
-    kill_point("bundle write entry", impl_->manifest.entries.size());  // tests: a killed backup
+    kill_point("bundle write entry", manifest.entries.size());  // tests: a killed backup
     BundleEntry entry;
     entry.name = name;
-    entry.offset = impl_->offset;
+    entry.offset = offset;
     entry.metadata = metadata.is_object() ? std::move(metadata) : nlohmann::json::object();
-    Digest digest(Digest::Algorithm::sha256);
     try {
-        Deflater deflater([&](ByteView out) { impl_->write_raw(out); });
-        produce([&](ByteView chunk) {
-            digest.update(chunk);
-            entry.size += chunk.size();
-            deflater.feed(chunk, Z_NO_FLUSH);
-        });
-        deflater.feed({}, Z_FINISH);
+        encode_entry(entry, produce, threaded);
     } catch (...) {
-        impl_->broken = true;
-        impl_->discard();
+        broken = true;
+        discard();
         throw;
     }
-    entry.compressed_size = impl_->offset - entry.offset;
-    entry.sha256 = digest.finish_hex();
-    spdlog::debug("bundle {}: entry {} {} bytes -> {}", impl_->target.filename().string(), name,
+    entry.compressed_size = offset - entry.offset;
+    spdlog::debug("bundle {}: entry {} {} bytes -> {}", target.filename().string(), name,
                   entry.size, entry.compressed_size);
-    impl_->manifest.entries.push_back(std::move(entry));
+    manifest.entries.push_back(std::move(entry));
 }
 
 BundleManifest BundleWriter::commit() {
@@ -181,8 +204,9 @@ BundleManifest BundleWriter::commit() {
         impl_->write_raw(digest);
         if (::fsync(impl_->fd) != 0)
             throw IoError(fmt::format("fsync {} failed: {}", impl_->temp.string(), errno_text()));
-        // Read the sealed file back before it gets its final name.
-        BundleReader::open(impl_->temp, BundleReader::Check::full).verify_all();
+        // Read the sealed file back before it gets its final name: its checksum proves the bytes
+        // on disk are the bytes written, and add_streamed inflated those bytes for every entry.
+        BundleReader::open(impl_->temp, BundleReader::Check::full);
         kill_point("bundle before rename");
         std::filesystem::rename(impl_->temp, impl_->target);
     } catch (...) {

@@ -180,6 +180,42 @@ TEST(Bundle, FailedProducerLeavesNothing) {
     EXPECT_TRUE(dir_files(t.path).empty());
 }
 
+// A streamed entry crosses the worker threads in many blocks: odd chunk sizes, compressible
+// runs and noise, and a producer that fails after the queue filled up leaves nothing.
+TEST(Bundle, LargeStreamedEntriesRoundTripAndAFailureMidwayLeavesNothing) {
+    TempDir t;
+    Bytes noise = pattern(3 << 20, 9), erased(5 << 20, 0xff);
+    auto feed = [](const Bytes& b, const ByteSink& sink) {
+        for (std::size_t pos = 0, step = 4093; pos < b.size(); pos += step, step += 1021)
+            sink(ByteView(b.data() + pos, std::min(step, b.size() - pos)));
+    };
+    {
+        BundleWriter w(t.path / "big.crb", BundleKind::snapshot, identity("0x5"));
+        w.add_streamed("noise", [&](const ByteSink& s) { feed(noise, s); });
+        w.add_streamed("erased", [&](const ByteSink& s) { feed(erased, s); });
+        w.add_streamed("empty", [](const ByteSink&) {});
+        BundleManifest m = w.commit();
+        ASSERT_EQ(m.entries.size(), 3u);
+        EXPECT_EQ(m.entries[0].sha256, sha256_hex(noise));
+        EXPECT_EQ(m.entries[1].sha256, sha256_hex(erased));
+        EXPECT_LT(m.entries[1].compressed_size, 64u * 1024);
+    }
+    auto r = BundleReader::open(t.path / "big.crb");
+    EXPECT_EQ(r.read_entry(r.require("noise")), noise);
+    EXPECT_EQ(r.read_entry(r.require("erased")), erased);
+    EXPECT_EQ(r.require("empty").size, 0u);
+    {
+        BundleWriter w(t.path / "gone.crb", BundleKind::snapshot, identity("0x5"));
+        EXPECT_THROW(w.add_streamed("noise",
+                                    [&](const ByteSink& s) {
+                                        feed(noise, s);
+                                        throw DeviceGoneError("device vanished");
+                                    }),
+                     DeviceGoneError);
+    }
+    EXPECT_EQ(dir_files(t.path).size(), 1u);  // only big.crb
+}
+
 TEST(Bundle, IdentityMatching) {
     EXPECT_TRUE(same_device(identity("0x1", "1"), identity("0x1", "2")));
     EXPECT_FALSE(same_device(identity("0x1", "1"), identity("0x2", "1")));  // serials decide
