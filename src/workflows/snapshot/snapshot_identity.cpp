@@ -1,13 +1,16 @@
 #include "src/workflows/snapshot/snapshot_identity.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
 
 #include "nv/imei.hpp"
+#include "protocols/at/settings_client.hpp"
 #include "src/util/error.hpp"
+#include "src/workflows/backup/backup_diag.hpp"
 #include "src/workflows/flash/flash_edl.hpp"
 
 namespace cr::workflows::snapshot {
@@ -22,7 +25,58 @@ std::string chip_serial_from_bus(const std::string& text) {
     return fmt::format("{:#010x}", v);
 }
 
+constexpr Millis kAtOpen{5000};
+
+std::vector<std::string> imeis_over_at(Device& device) {
+    auto port = device.open_at();
+    at::AtChannel ch(*port);
+    ch.open(kAtOpen);
+    std::string imei = at::settings::identify_module(ch).imei;
+    port->close();
+    return imei.empty() ? std::vector<std::string>{} : std::vector<std::string>{imei};
+}
+
+std::vector<std::string> imeis_over_diag(Device& device) {
+    auto port = device.open_diag();
+    DiagLink link(*port);
+    auto imeis = read_identity(link).imeis;
+    port->close();
+    return imeis;
+}
+
 }  // namespace
+
+archive::DeviceIdentity identity_in_normal_mode(Device& device, std::vector<std::string>& notes) {
+    archive::DeviceIdentity id;
+    for (auto [how, read] :
+         {std::pair{"AT", &imeis_over_at}, std::pair{"DIAG", &imeis_over_diag}}) {
+        try {
+            for (const auto& imei : read(device))
+                if (nv::is_valid_imei(imei)) id.imeis.push_back(imei);
+            if (!id.imeis.empty()) return id;
+            notes.push_back(fmt::format("no valid IMEI over {}", how));
+        } catch (const Error& e) {
+            notes.push_back(fmt::format("IMEI over {} not read: {}", how, e.what()));
+        }
+    }
+    return id;
+}
+
+void check_target_in_normal_mode(const archive::DeviceIdentity& snap,
+                                 const archive::DeviceIdentity& device, const std::string& file,
+                                 bool other) {
+    if (other || snap.imeis.empty() || device.imeis.empty()) return;
+    for (const auto& imei : device.imeis)
+        if (std::find(snap.imeis.begin(), snap.imeis.end(), imei) != snap.imeis.end()) return;
+    throw SafetyError(
+        fmt::format("{} is a snapshot of another device ({}); this module shows IMEI {}", file,
+                    archive::describe(snap), fmt::join(device.imeis, ", ")),
+        "still in normal mode (never switched to EDL); nothing was written to the device",
+        "use this module's own snapshot, or --other-device to copy the other module's "
+        "partitions (its calibration only with --imei and this module's own IMEI); if this "
+        "module's IMEI was changed since the snapshot, put it in EDL (`cellrescue edl enter`) "
+        "and restore again: its chip serial decides there");
+}
 
 archive::DeviceIdentity identity_in_edl(EdlSession& session, const std::string& model) {
     archive::DeviceIdentity id = edl_identity(session, model);

@@ -9,8 +9,14 @@
 // safety rules): its calibration partitions carry the donor's IMEI and RF calibration, so they
 // are written only with --imei (this module's own, Luhn-checked, not the donor's), and the IMEI
 // is then corrected over DIAG; without --imei they are left as they are.
+//
+// A module met in normal mode is identified there first (its IMEI over AT, else over DIAG), so
+// a snapshot of another module is refused before the module is switched to EDL; the chip-serial
+// check in EDL still follows (a module whose IMEI is unreadable, blank or not Luhn-valid is
+// judged there only).
 #pragma once
 #include <string>
+#include <vector>
 
 #include "nv/restore_plan.hpp"
 #include "src/archive/bundle.hpp"
@@ -19,6 +25,17 @@
 namespace cr::workflows::snapshot {
 
 archive::DeviceIdentity identity_in_edl(EdlSession& session, const std::string& model = {});
+
+// The IMEI(s) a module in normal mode shows: AT+CGSN, else NV 550 over DIAG. Only Luhn-valid
+// ones are kept; empty when neither port answers (why goes to `notes`). Never throws for an
+// unreachable port: the EDL check decides then.
+archive::DeviceIdentity identity_in_normal_mode(Device& device, std::vector<std::string>& notes);
+
+// In normal mode, before the switch to EDL: throws SafetyError (nothing written, the module
+// still in normal mode) when both sides show IMEIs, none is shared and `other_device` is not set.
+void check_target_in_normal_mode(const archive::DeviceIdentity& snapshot,
+                                 const archive::DeviceIdentity& device, const std::string& file,
+                                 bool other_device);
 
 enum class Match { same, other };
 

@@ -239,6 +239,10 @@ SnapshotRestoreReport restore_snapshot(Device& device, const std::filesystem::pa
                          "nothing was written to the device", "leave out --no-reset");
     std::vector<Chosen> chosen = choose(reader, file.string(), o.only);
     const bool was_normal = device.mode() == DeviceMode::normal;
+    if (was_normal) {  // refuse another module's snapshot before the switch to EDL
+        archive::DeviceIdentity now = snapshot::identity_in_normal_mode(device, rep.notes);
+        snapshot::check_target_in_normal_mode(snap_id, now, file.string(), o.other_device);
+    }
     ensure_edl(device);
     auto session = EdlSession::open(device, o.edl);
     archive::DeviceIdentity id = snapshot::identity_in_edl(*session);

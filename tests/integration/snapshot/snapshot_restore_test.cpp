@@ -183,6 +183,76 @@ TEST_F(SnapshotRestore, AnotherDevicesSnapshotFollowsTheImeiRules) {
     EXPECT_EQ(rep.imeis_after, std::vector<std::string>{own});
 }
 
+// A device that counts how often its EDL port was opened (the switch to EDL is visible there).
+class EdlCounting : public Device {
+  public:
+    explicit EdlCounting(Device& inner) : inner_(inner) {}
+    std::string name() const override { return inner_.name(); }
+    bool is_virtual() const override { return inner_.is_virtual(); }
+    DeviceMode mode() override {
+        DeviceMode m = inner_.mode();
+        if (m == DeviceMode::edl) ++edl_seen;
+        return m;
+    }
+    std::unique_ptr<Transport> open_edl(const EdlPortOptions& o) override {
+        ++edl_opened;
+        return inner_.open_edl(o);
+    }
+    std::unique_ptr<Transport> open_diag() override { return inner_.open_diag(); }
+    std::unique_ptr<Transport> open_at() override { return inner_.open_at(); }
+    std::string edl_serial() override { return inner_.edl_serial(); }
+    void wait_for_mode(DeviceMode m, Millis t) override { inner_.wait_for_mode(m, t); }
+    int edl_opened = 0, edl_seen = 0;
+
+  private:
+    Device& inner_;
+};
+
+// In normal mode the module's IMEI is known: another module's snapshot is refused there,
+// before the switch to EDL; the module's own snapshot still goes on to EDL (and its chip-serial
+// check).
+TEST_F(SnapshotRestore, AnotherModulesSnapshotIsRefusedInNormalModeBeforeEdl) {
+    auto mine = module("ec25");
+    fs::path donor = dir_ / "donor.crb";
+    {
+        auto d = sim::VirtualModule::open(dir_ / "sim", "ec25#2");
+        SimDevice dd(d);
+        auto rep = workflows::take_snapshot(dd, snap_options(donor));
+        ASSERT_FALSE(rep.identity.imeis.empty());
+        ASSERT_NE(rep.identity.imeis, mine->state().imeis);
+    }
+    SimDevice sim_dev(mine);
+    EdlCounting dev(sim_dev);
+    ASSERT_EQ(dev.mode(), DeviceMode::normal);
+    const std::string before = images();
+    auto o = restore_options();
+    o.only = {"misc"};
+    try {
+        workflows::restore_snapshot(dev, donor, o);
+        ADD_FAILURE() << "another module's snapshot was accepted";
+    } catch (const SafetyError& e) {
+        EXPECT_NE(std::string(e.what()).find(mine->state().imeis.front()), std::string::npos)
+            << e.what();
+        EXPECT_NE(e.device_state().find("never switched to EDL"), std::string::npos)
+            << e.device_state();
+    }
+    EXPECT_EQ(dev.edl_opened, 0);
+    EXPECT_EQ(dev.edl_seen, 0);
+    EXPECT_EQ(dev.mode(), DeviceMode::normal);
+    EXPECT_EQ(images(), before);
+
+    // Its own snapshot (IMEI shared) passes the normal-mode check and is restored in EDL.
+    fs::path own = dir_ / "own.crb";
+    workflows::take_snapshot(sim_dev, snap_options(own));
+    sim::apply_state(*mine, "normal", {});  // power-cycled: the snapshot leaves it in EDL
+    ASSERT_EQ(dev.mode(), DeviceMode::normal);
+    dev.edl_seen = 0;
+    o.restore_settings = false;
+    auto rep = workflows::restore_snapshot(dev, own, o);
+    EXPECT_TRUE(rep.ok()) << workflows::describe(rep);
+    EXPECT_GT(dev.edl_opened, 0);
+}
+
 TEST_F(SnapshotRestore, ABlockThatWentBadSinceTheDumpIsReported) {
     auto m = module("ec25");
     sim::apply_state(*m, "edl", {});
