@@ -7,14 +7,18 @@
 // Peak RSS is each child's VmHWM (sampled while it runs); the target is < 64 MiB for the
 // snapshot, whatever the flash size (nothing holds a partition in memory).
 //
-//   ninja -C build bench_snapshot && build/tests/bench/bench_snapshot [--strict]
+//   ninja -C build bench_snapshot && build/tests/bench/bench_snapshot [--strict] [--runs N]
 //
-// Prints PASS/FAIL: snapshot rate >= 80% of the read rate and peak RSS < 64 MiB. Exit status 1
-// when a run failed, or with --strict when a target is missed.
+// The two jobs alternate N times (default 3) and each job's fastest run counts (the machine is
+// shared: the fastest run is the least disturbed one). CPU seconds are printed per job for the
+// host (the child) and for the emulated device (this process: umockdev and the virtual module),
+// since both run on the same cores. Prints PASS/FAIL: snapshot rate >= 90% of the read rate and
+// peak RSS < 64 MiB. Exit status 1 when a run failed, or with --strict when a target is missed.
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,7 +50,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kChildTimeoutSeconds = 900;
-constexpr double kRateTarget = 0.8;  // snapshot MB/s over the read-only MB/s
+constexpr double kRateTarget = 0.9;  // snapshot MB/s over the read-only MB/s
 constexpr long kRssTargetKib = 64 * 1024;
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -105,8 +109,20 @@ struct Run {
     long peak_kib = 0;
     std::uint64_t bytes = 0, file = 0;
     double inner_seconds = 0;  // the job itself, without process start
+    double host_cpu = 0;       // the child's user + system CPU seconds
+    double device_cpu = 0;     // this process's (the emulated device) during the run
     std::string output;
 };
+
+double cpu_seconds(const rusage& r) {
+    return r.ru_utime.tv_sec + r.ru_stime.tv_sec + (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+}
+
+double self_cpu() {
+    rusage r{};
+    ::getrusage(RUSAGE_SELF, &r);
+    return cpu_seconds(r);
+}
 
 std::string slurp(const fs::path& f) {
     std::ifstream in(f);
@@ -125,6 +141,7 @@ Run run_child(const std::vector<std::string>& argv, const fs::path& log) {
     posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     auto t0 = std::chrono::steady_clock::now();
+    double cpu0 = self_cpu();
     pid_t pid = -1;
     int rc = ::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -145,8 +162,11 @@ Run run_child(const std::vector<std::string>& argv, const fs::path& log) {
     }
     if (pidfd >= 0) ::close(pidfd);
     int status = 0;
-    ::waitpid(pid, &status, 0);
+    rusage ru{};
+    ::wait4(pid, &status, 0, &ru);
     r.wall = seconds_since(t0);
+    r.host_cpu = cpu_seconds(ru);
+    r.device_cpu = self_cpu() - cpu0;
     r.output = slurp(log);
     std::istringstream in(r.output);
     for (std::string k; in >> k;) {
@@ -170,7 +190,7 @@ double mbps(std::uint64_t bytes, double s) {
     return s > 0 ? bytes / s / 1e6 : 0;
 }
 
-int bench_main(bool strict) {
+int bench_main(bool strict, int runs) {
     spdlog::set_level(spdlog::level::warn);
     usbtest::UsbTestbed bed;  // first, before libusb and threads
     fs::path dir = fs::temp_directory_path() / ("cr-bench-snapshot-" + std::to_string(::getpid()));
@@ -185,16 +205,34 @@ int bench_main(bool strict) {
     bed.add_edl(m, "1-1", usbtest::NodeMode::regular);
     std::string self = fs::read_symlink("/proc/self/exe").string();
 
-    std::printf("snapshot of a virtual EC25 (512 MiB NAND, 4096-byte pages) on emulated USB\n");
-    Run read = run_child({self, "--client", "read", prog.string(), dir.string()}, dir / "read.log");
-    sim::apply_state(*m, "edl", {});  // power-cycled into Sahara again
-    Run snap =
-        run_child({self, "--client", "snapshot", prog.string(), dir.string()}, dir / "snap.log");
-    std::printf("%-10s %8s %10s %10s %12s %10s\n", "job", "bytes", "wall s", "job s", "MB/s (job)",
-                "peak RSS");
+    std::printf(
+        "snapshot of a virtual EC25 (512 MiB NAND, 4096-byte pages) on emulated USB, "
+        "best of %d runs\n",
+        runs);
+    Run read, snap;
+    bool all_ok = true;
+    auto better = [&](Run& best, Run r, int i) {  // the fastest run; a failed one always shows
+        all_ok = all_ok && r.ok;
+        if (i == 0 || !r.ok || (best.ok && r.inner_seconds < best.inner_seconds))
+            best = std::move(r);
+    };
+    for (int i = 0; i < runs; ++i) {
+        sim::apply_state(*m, "edl", {});  // power-cycled into Sahara again
+        better(read,
+               run_child({self, "--client", "read", prog.string(), dir.string()}, dir / "read.log"),
+               i);
+        sim::apply_state(*m, "edl", {});
+        better(snap,
+               run_child({self, "--client", "snapshot", prog.string(), dir.string()},
+                         dir / "snap.log"),
+               i);
+    }
+    std::printf("%-10s %8s %8s %8s %11s %9s %10s %10s\n", "job", "bytes", "wall s", "job s",
+                "MB/s (job)", "host CPU", "device CPU", "peak RSS");
     for (auto [name, r] : {std::pair{"read", &read}, std::pair{"snapshot", &snap}}) {
-        std::printf("%-10s %8.0fM %10.2f %10.2f %12.1f %7.1f MiB%s\n", name, r->bytes / 1048576.0,
-                    r->wall, r->inner_seconds, mbps(r->bytes, r->inner_seconds),
+        std::printf("%-10s %7.0fM %8.2f %8.2f %11.1f %8.2fs %9.2fs %6.1f MiB%s\n", name,
+                    r->bytes / 1048576.0, r->wall, r->inner_seconds,
+                    mbps(r->bytes, r->inner_seconds), r->host_cpu, r->device_cpu,
                     r->peak_kib / 1024.0, r->ok ? "" : "  FAILED");
         if (!r->ok) std::printf("%s\n", r->output.substr(0, 2000).c_str());
     }
@@ -207,7 +245,7 @@ int bench_main(bool strict) {
         "snapshot/read rate %.2f (target >= %.2f): %s; peak RSS %.1f MiB (target < 64): %s\n",
         ratio, kRateTarget, rate ? "PASS" : "FAIL", snap.peak_kib / 1024.0, rss ? "PASS" : "FAIL");
     fs::remove_all(dir);
-    bool ok = read.ok && snap.ok;
+    bool ok = all_ok && read.ok && snap.ok;
     return ok && (!strict || (rate && rss)) ? 0 : 1;
 }
 
@@ -217,5 +255,14 @@ int main(int argc, char** argv) {
     if (argc > 4 && std::string(argv[1]) == "--client") return client_main(argv);
     if (!usbtest::UsbTestbed::under_preload())
         return usbtest::UsbTestbed::reexec_under_preload(argc, argv);
-    return bench_main(argc > 1 && std::string(argv[1]) == "--strict");
+    bool strict = false;
+    int runs = 3;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--strict")
+            strict = true;
+        else if (a == "--runs" && i + 1 < argc)
+            runs = std::max(1, std::atoi(argv[++i]));
+    }
+    return bench_main(strict, runs);
 }
