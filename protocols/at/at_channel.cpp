@@ -103,9 +103,15 @@ void AtChannel::open(Millis timeout, Millis settle) {
     assembler_.clear_partial();
     Deadline deadline(timeout);
     while (true) {
+        std::size_t greetings_before = greetings_seen_;
         try {
             command("ATE0", std::min(Millis(1000), std::max(deadline.remaining(), Millis(1))));
             return;  // OK or ERROR: either way the port speaks AT
+        } catch (const DeviceGoneError&) {
+            // A boot greeting during ATE0: a module opened while it finishes booting (just
+            // reset, or plugged in). Its echo setting is the default again: ask again. A port
+            // that is really gone throws without a greeting and ends here.
+            if (greetings_seen_ == greetings_before || deadline.expired()) throw;
         } catch (const TimeoutError&) {
             if (deadline.expired())
                 throw TimeoutError(
@@ -159,6 +165,7 @@ bool AtChannel::dispatch_unsolicited(const std::string& line) {
     if (is_greeting(line, options_.greetings)) {
         spdlog::debug("at: greeting \"{}\"", escape(line));
         last_greeting_ = line;
+        ++greetings_seen_;
         quiet_since_ = std::chrono::steady_clock::now();
         if (greeting_handler_) greeting_handler_(line);
         return true;

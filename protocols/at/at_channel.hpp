@@ -85,7 +85,8 @@ class AtChannel {
     AtChannel(Transport& transport, Options options);
 
     // Prepares the port: drains stale input (bounded by `settle`; URCs and greetings in it are
-    // dispatched), sends ATE0 (echo off; an ERROR is tolerated) retried until answered. Throws
+    // dispatched), sends ATE0 (echo off; an ERROR is tolerated) retried until answered, and
+    // again after a boot greeting that interrupts it (the module finished booting). Throws
     // TimeoutError when the port never answers within `timeout` ("not an AT port, or the module is
     // busy").
     void open(Millis timeout = Millis(5000), Millis settle = Millis(100));
@@ -152,6 +153,7 @@ class AtChannel {
     std::map<std::string, LineHandler> urc_handlers_;
     LineHandler greeting_handler_;
     std::optional<std::string> last_greeting_;
+    std::size_t greetings_seen_ = 0;
     std::chrono::steady_clock::time_point quiet_since_{};
     std::size_t overlong_seen_ = 0;
     std::unique_ptr<Transport> raw_view_;

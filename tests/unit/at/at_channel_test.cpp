@@ -180,6 +180,22 @@ TEST(AtChannel, RebootMidCommandIsClear) {
     EXPECT_THROW(ch.command("AT+CFUN=1,1", 2000ms), DeviceGoneError);
 }
 
+// A module opened just after a reset greets in the middle of the first ATE0 (seen under load
+// with the virtual modules): open() asks again rather than calling it a restart.
+TEST(AtChannel, OpenAsksAgainWhenTheBootGreetingInterruptsAte0) {
+    std::atomic<int> ate0{0};
+    FakeModem m(
+        [&](const std::string& l) -> std::string {
+            if (l == "ATE0") return ++ate0 == 1 ? "\r\nRDY\r\n" : "\r\nOK\r\n";
+            return "\r\nOK\r\n";
+        },
+        false);
+    AtChannel ch(*m.host);
+    ch.open(3000ms, 10ms);
+    EXPECT_EQ(ate0.load(), 2);
+    EXPECT_EQ(ch.last_greeting(), "RDY");
+}
+
 TEST(AtChannel, GarbageNulsAndStaleEchoTolerated) {
     FakeModem m([](const std::string& l) -> std::string {
         if (l == "AT+Q") return std::string("\0\0AT+OLD\r\n\r\n+Q: 1\r\n\0OK\r\n", 23);
