@@ -13,6 +13,7 @@
 #include "sim/core/provisioning.hpp"
 #include "sim/core/usb_presence.hpp"
 #include "src/archive/bundle.hpp"
+#include "src/discovery/usb_hotplug.hpp"
 #include "src/package/sim_firmware.hpp"
 #include "src/workflows/station/job_report.hpp"
 #include "src/workflows/station/multi_flash.hpp"
@@ -164,6 +165,70 @@ TEST_F(StationUsbTest, StationPicksUpAModuleArrivingLate) {
     std::ifstream rep(o.report);
     auto j = nlohmann::json::parse(rep);
     EXPECT_EQ(j["devices"].size(), 2u);
+}
+
+// libusb's hotplug callbacks fire under umockdev for an arrival and a departure.
+TEST_F(StationUsbTest, HotplugReportsAnArrivalAndADeparture) {
+    discovery::UsbHotplug hotplug;
+    if (!hotplug.available()) GTEST_SKIP() << "libusb has no hotplug support here";
+    auto wait_events = [&](std::uint64_t n) {
+        auto end = std::chrono::steady_clock::now() + 10s;
+        while (hotplug.events() < n && std::chrono::steady_clock::now() < end)
+            std::this_thread::sleep_for(10ms);
+        return hotplug.events();
+    };
+    EXPECT_EQ(hotplug.events(), 0u);
+    EmulatedDevice& d = bed->add_edl(edl_module("ec25#1"), "1-1");
+    EXPECT_GE(wait_events(1), 1u) << "no arrival event";
+    bed->unplug(d);
+    EXPECT_GE(wait_events(2), 2u) << "no departure event";
+    EXPECT_GE(hotplug.consume(), 1u);
+}
+
+// With hotplug the station does not wait for its poll: the poll is 60 s here, yet a module
+// plugged in late is flashed within seconds.
+TEST_F(StationUsbTest, HotplugStartsALateModuleBeforeThePoll) {
+    if (!discovery::UsbHotplug().available()) GTEST_SKIP() << "libusb has no hotplug support";
+    auto first = edl_module("ec25#1"), late = edl_module("ec25#2");
+    bed->add_edl(first, "1-1");
+    StationOptions o;
+    o.job = job_options();
+    o.journal = dir / "journal.jsonl";
+    o.poll = 60s;
+    o.max_modules = 2;
+    o.discovery = usb_only();
+    Station station(o);
+    auto run = std::async(std::launch::async, [&] { return station.run(); });
+    auto journal_count = [&](const std::string& needle) {
+        std::ifstream in(o.journal);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        std::string t = ss.str();
+        std::size_t n = 0;
+        for (auto at = t.find(needle); at != std::string::npos; at = t.find(needle, at + 1)) ++n;
+        return n;
+    };
+    auto wait_count = [&](const std::string& needle, std::size_t n, std::chrono::seconds limit) {
+        auto end = std::chrono::steady_clock::now() + limit;
+        while (journal_count(needle) < n && std::chrono::steady_clock::now() < end)
+            std::this_thread::sleep_for(50ms);
+        return journal_count(needle) >= n;
+    };
+    ASSERT_TRUE(wait_count("\"event\":\"job_end\"", 1, 120s));
+    std::this_thread::sleep_for(500ms);  // the station is in its long wait now
+    auto plugged = std::chrono::steady_clock::now();
+    bed->add_edl(late, "1-2");
+    bool started = wait_count("\"event\":\"job_start\"", 2, 20s);
+    auto took = std::chrono::steady_clock::now() - plugged;
+    if (!started) station.request_stop();
+    ASSERT_EQ(run.wait_for(240s), std::future_status::ready);
+    StationRun r = run.get();
+    ASSERT_TRUE(started) << "the late module was not started within 20 s (poll is 60 s)";
+    EXPECT_LT(took, 10s);
+    EXPECT_GE(r.hotplug_events, 1u);
+    ASSERT_EQ(r.reports.size(), 2u);
+    EXPECT_EQ(r.reports[1].device.usb_path, "1-2");
+    EXPECT_EQ(r.reports[1].result, JobResult::ok) << r.reports[1].error;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "src/discovery/usb_hotplug.hpp"
 #include "src/util/error.hpp"
 #include "src/workflows/station/job_report.hpp"
 #include "src/workflows/station/journal.hpp"
@@ -42,13 +43,17 @@ struct Station::Impl {
     StationOptions o;
     Journal journal;
     StopSignals signals;
+    // After the signals are blocked: its event thread must not take SIGINT/SIGTERM.
+    std::unique_ptr<discovery::UsbHotplug> hotplug;
     std::vector<Running> running;
     std::set<std::string> occupied;  // ports with a job in this run, until their module leaves
     StationRun run;
     std::size_t started = 0;
     Clock::time_point last_activity = Clock::now();
 
-    explicit Impl(StationOptions options) : o(std::move(options)), journal(o.journal) {}
+    explicit Impl(StationOptions options) : o(std::move(options)), journal(o.journal) {
+        if (o.discovery.usb && o.hotplug) hotplug = std::make_unique<discovery::UsbHotplug>();
+    }
 
     void say(const std::string& s) {
         spdlog::info("station: {}", s);
@@ -217,8 +222,12 @@ struct Station::Impl {
     }
     std::optional<std::string> signals_wait() {
         // Poll sooner while jobs run, so their ends are journaled promptly.
+        // A USB arrival or departure (hotplug) ends the wait at once: the poll is the backup.
         auto t = running.empty() ? o.poll : std::min(o.poll, std::chrono::milliseconds(200));
-        return signals.wait(t);
+        int wake = hotplug && hotplug->available() ? hotplug->fd() : -1;
+        auto got = signals.wait(t, wake);
+        if (wake >= 0) run.hotplug_events += hotplug->consume();
+        return got;
     }
 };
 
