@@ -65,11 +65,21 @@ struct Station::Impl {
         return o.models.empty() ? "" : "plan";
     }
 
-    void write_reports() {
+    // The report file a factory watches: the jobs that ended so far, and whether the station
+    // still runs ("running": true, "stop_reason" null) or why it stopped.
+    nlohmann::json report_json(bool finished) const {
+        auto j = runs_to_json(package_name(), run.reports);
+        j["running"] = !finished;
+        j["stop_reason"] = finished ? nlohmann::json(run.stop_reason) : nlohmann::json();
+        j["skipped"] = run.skipped;
+        j["journal"] = journal.path().string();
+        return j;
+    }
+
+    void write_reports(bool finished = false) {
         try {
             if (!o.report.empty())
-                write_report_file(o.report,
-                                  runs_to_json(package_name(), run.reports).dump(2) + "\n");
+                write_report_file(o.report, report_json(finished).dump(2) + "\n");
             if (!o.junit.empty()) write_report_file(o.junit, to_junit(package_name(), run.reports));
         } catch (const Error& e) {
             say(fmt::format("report not written: {}", e.what()));
@@ -270,7 +280,7 @@ StationRun Station::run() {
                      {"jobs", m.run.reports.size()},
                      {"ok", ok},
                      {"abandoned", m.run.abandoned}});
-    m.write_reports();
+    m.write_reports(true);
     return m.run;
 }
 
