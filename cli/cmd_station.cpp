@@ -115,8 +115,9 @@ void register_station(CLI::App& app, Context& ctx) {
         "station", "factory station: flash every module that arrives, journaled, until stopped");
     cmd->add_option("package", a->package,
                     "the package for the modules (directory or .zip); or name them in --plan");
-    cmd->add_option("--plan", a->plan,
-                    "a plan file (JSON): package per model, required checks, retries, dirs");
+    cmd->add_option(
+        "--plan", a->plan,
+        "a plan file (.toml: TOML, else JSON): package per model, checks, retries, dirs");
     auto* jobs = cmd->add_option("--jobs", a->jobs, "modules at once (default 1)");
     cmd->add_option("--max-modules", a->max_modules, "stop after this many jobs (default: never)");
     cmd->add_option("--idle-timeout", a->idle_timeout,

@@ -13,6 +13,7 @@ BUILD_PACKAGES=(
   libusb-1.0-0-dev libudev-dev libpugixml-dev zlib1g-dev libssl-dev libzip-dev libgsf-1-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   android-libsparse-dev  # sparse="true" images (libsparse)
+  libtomlplusplus-dev  # station plan files in TOML (toml++)
 )
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev umockdev libumockdev-dev qdl lrzsz socat

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "src/discovery/usb_hotplug.hpp"
 #include "src/util/error.hpp"
 #include "src/workflows/station/job_report.hpp"
 #include "src/workflows/station/journal.hpp"
@@ -42,13 +43,17 @@ struct Station::Impl {
     StationOptions o;
     Journal journal;
     StopSignals signals;
+    // After the signals are blocked: its event thread must not take SIGINT/SIGTERM.
+    std::unique_ptr<discovery::UsbHotplug> hotplug;
     std::vector<Running> running;
     std::set<std::string> occupied;  // ports with a job in this run, until their module leaves
     StationRun run;
     std::size_t started = 0;
     Clock::time_point last_activity = Clock::now();
 
-    explicit Impl(StationOptions options) : o(std::move(options)), journal(o.journal) {}
+    explicit Impl(StationOptions options) : o(std::move(options)), journal(o.journal) {
+        if (o.discovery.usb && o.hotplug) hotplug = std::make_unique<discovery::UsbHotplug>();
+    }
 
     void say(const std::string& s) {
         spdlog::info("station: {}", s);
@@ -60,11 +65,21 @@ struct Station::Impl {
         return o.models.empty() ? "" : "plan";
     }
 
-    void write_reports() {
+    // The report file a factory watches: the jobs that ended so far, and whether the station
+    // still runs ("running": true, "stop_reason" null) or why it stopped.
+    nlohmann::json report_json(bool finished) const {
+        auto j = runs_to_json(package_name(), run.reports);
+        j["running"] = !finished;
+        j["stop_reason"] = finished ? nlohmann::json(run.stop_reason) : nlohmann::json();
+        j["skipped"] = run.skipped;
+        j["journal"] = journal.path().string();
+        return j;
+    }
+
+    void write_reports(bool finished = false) {
         try {
             if (!o.report.empty())
-                write_report_file(o.report,
-                                  runs_to_json(package_name(), run.reports).dump(2) + "\n");
+                write_report_file(o.report, report_json(finished).dump(2) + "\n");
             if (!o.junit.empty()) write_report_file(o.junit, to_junit(package_name(), run.reports));
         } catch (const Error& e) {
             say(fmt::format("report not written: {}", e.what()));
@@ -217,8 +232,12 @@ struct Station::Impl {
     }
     std::optional<std::string> signals_wait() {
         // Poll sooner while jobs run, so their ends are journaled promptly.
+        // A USB arrival or departure (hotplug) ends the wait at once: the poll is the backup.
         auto t = running.empty() ? o.poll : std::min(o.poll, std::chrono::milliseconds(200));
-        return signals.wait(t);
+        int wake = hotplug && hotplug->available() ? hotplug->fd() : -1;
+        auto got = signals.wait(t, wake);
+        if (wake >= 0) run.hotplug_events += hotplug->consume();
+        return got;
     }
 };
 
@@ -261,7 +280,7 @@ StationRun Station::run() {
                      {"jobs", m.run.reports.size()},
                      {"ok", ok},
                      {"abandoned", m.run.abandoned}});
-    m.write_reports();
+    m.write_reports(true);
     return m.run;
 }
 

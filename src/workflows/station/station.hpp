@@ -29,6 +29,7 @@ struct StationOptions {
     std::size_t max_modules = 0;                // stop after this many jobs (0: until stopped)
     std::chrono::milliseconds idle_timeout{0};  // stop after this long idle (0: never)
     std::chrono::milliseconds poll{500};        // how often it looks for modules
+    bool hotplug = true;  // also look at once when libusb reports a USB arrival/departure
     discovery::Options discovery;
     // One line per event ("sim:ec25#2: started", "... ok"), for the console.
     std::function<void(const std::string&)> say;
@@ -39,6 +40,7 @@ struct StationRun {
     std::string stop_reason;         // "signal SIGTERM", "idle", "max modules"
     bool abandoned = false;          // a second signal: jobs were left running (marked interrupted)
     std::vector<std::string> skipped;  // modules not flashed ("sim:ec25#1: already done")
+    std::uint64_t hotplug_events = 0;  // USB arrivals/departures libusb reported
 };
 
 class Station {

@@ -115,7 +115,6 @@ void parse_checks(const Ctx& c, const json& v, StationPlan& plan) {
 
 StationPlan parse_station_plan(std::string_view text, const std::filesystem::path& base_dir,
                                std::string_view source) {
-    Ctx c{source, base_dir};
     json doc;
     try {
         doc = json::parse(text);
@@ -123,11 +122,17 @@ StationPlan parse_station_plan(std::string_view text, const std::filesystem::pat
         throw DecodeError(fmt::format("{}: not valid JSON: {}", source, e.what()),
                           "no module was touched", "fix the plan file's syntax");
     }
+    return plan_from_document(doc, base_dir, source);
+}
+
+StationPlan plan_from_document(const nlohmann::json& doc, const std::filesystem::path& base_dir,
+                               std::string_view source) {
+    Ctx c{source, base_dir};
     if (!doc.is_object()) c.fail("(top)", "expected a JSON object");
     c.only_keys(doc, "",
                 {"version", "models", "checks", "retries", "jobs", "backup_min_free_mb",
                  "report_dir", "backup_dir", "log_dir"});
-    if (doc.contains("version") && doc["version"] != 1)
+    if (doc.contains("version") && doc.at("version") != 1)
         c.fail("version", "this cellrescue reads plan version 1");
     StationPlan plan;
     if (!doc.contains("models")) c.fail("models", "missing: which package each model gets");
@@ -154,6 +159,7 @@ StationPlan load_station_plan(const std::filesystem::path& file) {
     std::stringstream ss;
     ss << in.rdbuf();
     auto base = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    if (file.extension() == ".toml") return parse_station_plan_toml(ss.str(), base, file.string());
     return parse_station_plan(ss.str(), base, file.string());
 }
 

@@ -39,9 +39,9 @@ StopSignals::~StopSignals() {
     ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
 }
 
-std::optional<std::string> StopSignals::wait(std::chrono::milliseconds timeout) {
-    pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {event_fd_, POLLIN, 0}};
-    int n = ::poll(fds, 2, static_cast<int>(timeout.count()));
+std::optional<std::string> StopSignals::wait(std::chrono::milliseconds timeout, int wake_fd) {
+    pollfd fds[3] = {{signal_fd_, POLLIN, 0}, {event_fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    int n = ::poll(fds, wake_fd >= 0 ? 3 : 2, static_cast<int>(timeout.count()));
     if (n <= 0) return std::nullopt;  // timeout, or EINTR: look again next round
     if (fds[0].revents & POLLIN) {
         signalfd_siginfo info{};

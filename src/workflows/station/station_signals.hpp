@@ -18,8 +18,8 @@ class StopSignals {
     StopSignals& operator=(const StopSignals&) = delete;
 
     // Waits up to `timeout` for a signal or a request; returns "SIGTERM", "SIGINT", "request",
-    // or nullopt when the time ran out.
-    std::optional<std::string> wait(std::chrono::milliseconds timeout);
+    // or nullopt when the time ran out or `wake_fd` (if >= 0: USB hotplug) became readable.
+    std::optional<std::string> wait(std::chrono::milliseconds timeout, int wake_fd = -1);
     void request();  // thread-safe
 
   private:

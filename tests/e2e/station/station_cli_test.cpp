@@ -217,6 +217,24 @@ TEST_F(StationCli, APlanWithoutAPackageArgumentAndABadPlan) {
                                       "--yes station --plan " + plan.string() + " 2>&1");
     EXPECT_EQ(bad.code, 10) << bad.out;
     EXPECT_NE(bad.out.find("checks[0]: unknown check 'imei'"), std::string::npos) << bad.out;
+
+    // The same plan in TOML: flashes (a fresh journal: the module is not done there), and a bad
+    // TOML plan names its key the same way.
+    auto toml = root / "plan.toml";
+    std::ofstream(toml) << "checks = [\"backup_taken\", \"imei_unchanged\"]\n"
+                           "[models]\nEC25 = \"EC25EFAR06A06M4G\"\n";
+    auto t = run("--yes --json station --plan " + toml.string() + " --max-modules 1 --journal " +
+                 (root / "j2.jsonl").string() + " --lock-dir " + (root / "locks").string());
+    ASSERT_EQ(t.code, 0) << t.out;
+    auto tj = nlohmann::json::parse(t.out);
+    ASSERT_EQ(tj["devices"].size(), 1u);
+    EXPECT_EQ(tj["devices"][0]["result"], "ok");
+    std::ofstream(toml, std::ios::trunc) << "checks = [\"imei\"]\nmodels = {EC25 = \"x\"}\n";
+    auto badt = cr::testing::run_shell(std::string("timeout 60 ") + CR_BINARY + globals() +
+                                       "--yes station --plan " + toml.string() + " 2>&1");
+    EXPECT_EQ(badt.code, 10) << badt.out;
+    EXPECT_NE(badt.out.find("plan.toml: checks[0]: unknown check 'imei'"), std::string::npos)
+        << badt.out;
 }
 
 TEST_F(StationCli, ASecondSignalGivesUpOnTheRunningJobAndJournalsItInterrupted) {

@@ -91,6 +91,15 @@ TEST_F(StationMode, ModulesArrivingOneAfterAnotherAreEachFlashedOnce) {
     ASSERT_TRUE(wait_for_journal("\"job\":\"j1\""));
     sim::plug(*second);
     ASSERT_TRUE(wait_for_journal("\"job\":\"j2\""));
+    {
+        // j1 ended before j2 started: the report file already has it, and says the station runs.
+        std::ifstream rep(root / "report.json");
+        auto mid = nlohmann::json::parse(rep);
+        EXPECT_GE(mid["devices"].size(), 1u);
+        EXPECT_EQ(mid["devices"][0]["device"], "sim:ec25#1");
+        EXPECT_EQ(mid["running"], true);
+        EXPECT_TRUE(mid["stop_reason"].is_null());
+    }
     sim::plug(*third);
     ASSERT_EQ(run.wait_for(300s), std::future_status::ready);
     StationRun r = run.get();
@@ -119,6 +128,9 @@ TEST_F(StationMode, ModulesArrivingOneAfterAnotherAreEachFlashedOnce) {
     std::ifstream rep(root / "report.json");
     auto json = nlohmann::json::parse(rep);
     EXPECT_EQ(json["devices"].size(), 3u);
+    EXPECT_EQ(json["running"], false);
+    EXPECT_EQ(json["stop_reason"], "idle");
+    EXPECT_EQ(json["journal"], (root / "journal.jsonl").string());
 }
 
 TEST_F(StationMode, AModuleDoneInAnEarlierRunIsRecognisedBySerialAndNotFlashedAgain) {
