@@ -144,14 +144,18 @@ void VirtualModule::update(const std::function<void(ModuleState&)>& change) {
     save_state(dir_, s);
 }
 
-StorageImage& VirtualModule::storage() {
+StorageImage& VirtualModule::storage(std::uint32_t lun) {
     std::lock_guard guard(mutex_);
     if (model_->storage == StorageKind::none)
         throw UsageError(fmt::format("{} has no flash storage to address over EDL", model_->product));
-    if (!storage_)
-        storage_ = std::make_unique<StorageImage>(dir_ / "lun0.img", model_->sector_size,
-                                                  model_->total_sectors);
-    return *storage_;
+    if (lun >= lun_count(*model_))
+        throw UsageError(fmt::format("{} has no LUN {} (it has {})", model_->product, lun,
+                                     lun_count(*model_)));
+    if (storage_.size() <= lun) storage_.resize(lun + 1);
+    if (!storage_[lun])
+        storage_[lun] = std::make_unique<StorageImage>(
+            dir_ / fmt::format("lun{}.img", lun), model_->sector_size, lun_sectors(*model_, lun));
+    return *storage_[lun];
 }
 
 }  // namespace cr::sim

@@ -1,4 +1,5 @@
-// One virtual module living in a directory under --sim-dir: state.json + lun0.img. Safe to use
+// One virtual module living in a directory under --sim-dir: state.json + lun<N>.img (one
+// sparse image per LUN: UFS modules have several, NAND/eMMC one). Safe to use
 // from several threads and processes at once (state changes are flock-ed read-modify-writes).
 #pragma once
 #include <filesystem>
@@ -33,8 +34,8 @@ public:
     // Applies `change` to the current state and persists it atomically.
     void update(const std::function<void(ModuleState&)>& change);
 
-    // The flash (LUN 0). Throws UsageError for models without storage.
-    StorageImage& storage();
+    // The flash of one LUN. Throws UsageError for models without storage and past the last LUN.
+    StorageImage& storage(std::uint32_t lun = 0);
 
     VirtualModule(const ModelSpec& model, std::string id, std::filesystem::path dir);
 
@@ -43,7 +44,7 @@ private:
     std::string id_;
     std::filesystem::path dir_;
     mutable std::mutex mutex_;
-    std::unique_ptr<StorageImage> storage_;
+    std::vector<std::unique_ptr<StorageImage>> storage_;  // by LUN, opened on first use
 };
 
 // Deterministic identity for a fresh module: serial, PK hash and Luhn-valid IMEIs derived from
