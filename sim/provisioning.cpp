@@ -38,8 +38,7 @@ void set_mode(VirtualModule& module, Mode mode) {
 // NAND; modemst1, modemst2 and fsg on eMMC/UFS (with fsg gone the modem cannot rebuild them).
 void wipe_efs2(VirtualModule& module) {
     const ModelSpec& m = module.model();
-    if (!efs_partition(m))
-        throw UsageError(fmt::format("{} has no efs2 partition", m.product));
+    if (!efs_partition(m)) throw UsageError(fmt::format("{} has no efs2 partition", m.product));
     std::uint8_t erased = m.storage == StorageKind::nand ? 0xFF : 0x00;
     for (const auto& p : m.partitions) {
         if (!p.calibration) continue;

@@ -42,10 +42,10 @@ std::vector<PartitionSpec> nand_sdx55_map() {
 // partitions come from the MIBIB, with the calibration in efs2 (PROTOCOLS.md §3).
 std::vector<PartitionSpec> nand_sdx62_map() {
     return {
-        {"sbl", 0, 640},           {"mibib", 640, 640},    {"efs2", 1280, 2816, true},
-        {"tz", 4096, 512},         {"aop", 4608, 256},     {"devcfg", 4864, 128},
-        {"abl", 4992, 256},        {"boot", 5248, 4096},   {"modem", 9344, 40960},
-        {"misc", 50304, 256},      {"recovery", 50560, 4096}, {"sec", 54656, 128},
+        {"sbl", 0, 640},          {"mibib", 640, 640},       {"efs2", 1280, 2816, true},
+        {"tz", 4096, 512},        {"aop", 4608, 256},        {"devcfg", 4864, 128},
+        {"abl", 4992, 256},       {"boot", 5248, 4096},      {"modem", 9344, 40960},
+        {"misc", 50304, 256},     {"recovery", 50560, 4096}, {"sec", 54656, 128},
         {"system", 54784, 76288},
     };
 }
@@ -84,24 +84,15 @@ std::vector<PartitionSpec> emmc_8916_map() {
 const std::vector<std::uint64_t> kUfsLuns = {65536, 2048, 2048, 2048, 65536, 2048};
 std::vector<PartitionSpec> ufs_6490_map() {
     return {
-        {"system", 6, 4096, false, 0},
-        {"userdata", 4102, kUfsLuns[0] - 5 - 4102, false, 0},
-        {"xbl_a", 6, 900, false, 1},
-        {"xbl_config_a", 906, 32, false, 1},
-        {"xbl_b", 6, 900, false, 2},
-        {"xbl_config_b", 906, 32, false, 2},
-        {"cdt", 6, 32, false, 3},
-        {"ddr", 38, 256, false, 3},
-        {"modem_a", 6, 8192, false, 4},
-        {"modemst1", 8198, 512, true, 4},
-        {"modemst2", 8710, 512, true, 4},
-        {"fsg", 9222, 512, true, 4},
-        {"fsc", 9734, 32, false, 4},
-        {"tz_a", 9766, 1024, false, 4},
-        {"abl_a", 10790, 256, false, 4},
-        {"boot_a", 11046, 24576, false, 4},
-        {"devinfo", 6, 1, false, 5},
-        {"apdp", 7, 64, false, 5},
+        {"system", 6, 4096, false, 0},    {"userdata", 4102, kUfsLuns[0] - 5 - 4102, false, 0},
+        {"xbl_a", 6, 900, false, 1},      {"xbl_config_a", 906, 32, false, 1},
+        {"xbl_b", 6, 900, false, 2},      {"xbl_config_b", 906, 32, false, 2},
+        {"cdt", 6, 32, false, 3},         {"ddr", 38, 256, false, 3},
+        {"modem_a", 6, 8192, false, 4},   {"modemst1", 8198, 512, true, 4},
+        {"modemst2", 8710, 512, true, 4}, {"fsg", 9222, 512, true, 4},
+        {"fsc", 9734, 32, false, 4},      {"tz_a", 9766, 1024, false, 4},
+        {"abl_a", 10790, 256, false, 4},  {"boot_a", 11046, 24576, false, 4},
+        {"devinfo", 6, 1, false, 5},      {"apdp", 7, 64, false, 5},
     };
 }
 

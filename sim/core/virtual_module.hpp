@@ -16,7 +16,7 @@
 namespace cr::sim {
 
 class VirtualModule {
-public:
+  public:
     // Opens the module `id` ("rm520n", "rm520n#2"), creating and provisioning it as a healthy
     // factory unit on first use. Throws UsageError for an unknown model.
     static std::shared_ptr<VirtualModule> open(const std::filesystem::path& sim_dir,
@@ -39,7 +39,7 @@ public:
 
     VirtualModule(const ModelSpec& model, std::string id, std::filesystem::path dir);
 
-private:
+  private:
     const ModelSpec* model_;
     std::string id_;
     std::filesystem::path dir_;

@@ -29,9 +29,9 @@ bool has_flash(const VirtualModule& module) {
 const PartitionSpec& efs2_partition(const VirtualModule& module) {
     const PartitionSpec* p = efs_partition(module.model());
     if (!p)
-        throw UsageError(fmt::format("{} has no {} partition", module.model().product,
-                                     module.model().storage == StorageKind::nand ? "efs2"
-                                                                                 : "modemst1"));
+        throw UsageError(
+            fmt::format("{} has no {} partition", module.model().product,
+                        module.model().storage == StorageKind::nand ? "efs2" : "modemst1"));
     return *p;
 }
 
@@ -55,13 +55,12 @@ bool efs2_has_blank_programmed_pages(VirtualModule& module) {
 
 Bytes read_efs_bytes(VirtualModule& module, std::uint64_t offset, std::size_t length) {
     if (offset > efs_capacity(module) || length > efs_capacity(module) - offset)
-        throw UsageError(fmt::format("virtual EFS access at {} (+{}) is past its partition",
-                                     offset, length));
+        throw UsageError(
+            fmt::format("virtual EFS access at {} (+{}) is past its partition", offset, length));
     Bytes out(length, 0);
     if (has_flash(module)) {
         const PartitionSpec& p = efs2_partition(module);
-        module.storage(p.lun).read_bytes(p.start_sector * module.model().sector_size + offset,
-                                         out);
+        module.storage(p.lun).read_bytes(p.start_sector * module.model().sector_size + offset, out);
         return out;
     }
     int fd = ::open(file_backing(module).c_str(), O_RDONLY | O_CLOEXEC);
@@ -80,8 +79,8 @@ Bytes read_efs_bytes(VirtualModule& module, std::uint64_t offset, std::size_t le
 
 void write_efs_bytes(VirtualModule& module, std::uint64_t offset, ByteView data) {
     if (offset > efs_capacity(module) || data.size() > efs_capacity(module) - offset)
-        throw UsageError(fmt::format("virtual EFS write at {} (+{}) is past its partition",
-                                     offset, data.size()));
+        throw UsageError(fmt::format("virtual EFS write at {} (+{}) is past its partition", offset,
+                                     data.size()));
     if (has_flash(module)) {
         const PartitionSpec& p = efs2_partition(module);
         module.storage(p.lun).write_bytes(p.start_sector * module.model().sector_size + offset,

@@ -28,8 +28,8 @@ bool is_boot_image(const std::string& n) {
 }
 bool is_loader(const std::string& name) {
     std::string n = slotless(name);
-    for (const char* l : {"sbl", "sbl1", "xbl", "xbl_config", "tz", "rpm", "aboot", "abl", "aop",
-                          "devcfg", "hyp"})
+    for (const char* l :
+         {"sbl", "sbl1", "xbl", "xbl_config", "tz", "rpm", "aboot", "abl", "aop", "devcfg", "hyp"})
         if (n == l) return true;
     return false;
 }
@@ -100,7 +100,8 @@ void write_gpt(VirtualModule& module, std::uint32_t lun) {
         e.name = p.name;
         entries.push_back(e);
     }
-    std::string disk = lun == 0 ? module.id() + "/disk" : fmt::format("{}/disk{}", module.id(), lun);
+    std::string disk =
+        lun == 0 ? module.id() + "/disk" : fmt::format("{}/disk{}", module.id(), lun);
     auto image = partition::write_gpt(entries, m.sector_size, lun_sectors(m, lun), guid_of(disk));
     module.storage(lun).write(0, image.primary);
     module.storage(lun).write(image.backup_start_lba, image.backup);

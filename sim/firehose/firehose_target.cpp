@@ -249,9 +249,10 @@ class Target {
         std::uint64_t lun = number(cmd, "physical_partition_number", 0);
         std::uint32_t luns = lun_count(model_);
         if (lun >= luns)
-            throw Refusal(fmt::format("physical_partition_number={} out of range (this device "
-                                      "has {})",
-                                      lun, luns));
+            throw Refusal(
+                fmt::format("physical_partition_number={} out of range (this device "
+                            "has {})",
+                            lun, luns));
         return TargetStorage(module_, static_cast<std::uint32_t>(lun));
     }
 
@@ -324,7 +325,8 @@ class Target {
             drop_off_the_bus_if_armed(goal, storage);
         }
         storage.sync();
-        note_flash_write(module_, lun_of(cmd), s.start, s.count);  // a firmware write resets the settings
+        note_flash_write(module_, lun_of(cmd), s.start,
+                         s.count);  // a firmware write resets the settings
         if (!complete) {
             nak({}, fmt::format("Write failed: {} runs past the good blocks of its partition",
                                 cmd.attr("label", "the data")));

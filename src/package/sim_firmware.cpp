@@ -50,8 +50,8 @@ Layout layout_of(const sim::ModelSpec& m, std::uint32_t lun) {
     if (m.storage == sim::StorageKind::nand)
         return {"rawprogram_nand_p4K_b256K_update.xml", "rawprogram_nand_p4K_b256K_factory.xml",
                 "patch_p4K_b256K.xml"};
-    return {fmt::format("rawprogram{}_update.xml", lun), fmt::format("rawprogram{}_factory.xml", lun),
-            fmt::format("patch{}.xml", lun)};
+    return {fmt::format("rawprogram{}_update.xml", lun),
+            fmt::format("rawprogram{}_factory.xml", lun), fmt::format("patch{}.xml", lun)};
 }
 
 void write_file(const fs::path& file, ByteView data) {
