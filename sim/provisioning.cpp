@@ -34,14 +34,17 @@ void set_mode(VirtualModule& module, Mode mode) {
     });
 }
 
-// CFUN=5 the way users get there: the efs2 partition erased (QFirehose -e, factory XML).
+// CFUN=5 the way users get there: the calibration erased (QFirehose -e, a factory XML): efs2 on
+// NAND; modemst1, modemst2 and fsg on eMMC/UFS (with fsg gone the modem cannot rebuild them).
 void wipe_efs2(VirtualModule& module) {
-    const PartitionSpec* efs2 = find_partition(module.model(), "efs2");
-    if (!efs2)
-        throw UsageError(fmt::format("{} has no efs2 partition", module.model().product));
-    std::uint8_t erased = module.model().storage == StorageKind::nand ? 0xFF : 0x00;
-    module.storage().erase(efs2->start_sector, efs2->num_sectors, erased);
-    module.storage().sync();
+    const ModelSpec& m = module.model();
+    if (!efs_partition(m)) throw UsageError(fmt::format("{} has no efs2 partition", m.product));
+    std::uint8_t erased = m.storage == StorageKind::nand ? 0xFF : 0x00;
+    for (const auto& p : m.partitions) {
+        if (!p.calibration) continue;
+        module.storage(p.lun).erase(p.start_sector, p.num_sectors, erased);
+        module.storage(p.lun).sync();
+    }
     module.update([](ModuleState& s) { reset_settings(s); });  // modem NV went with efs2
     set_mode(module, Mode::normal);
 }

@@ -17,7 +17,8 @@ struct PartitionSpec {
     std::string name;
     std::uint64_t start_sector;
     std::uint64_t num_sectors;
-    bool calibration = false;  // efs2, fsg, modem_st1/st2: the region backups protect
+    bool calibration = false;  // efs2; modemst1/modemst2/fsg: the regions backups protect
+    std::uint32_t lun = 0;     // UFS physical partition (LUN) it lives on; 0 elsewhere
 };
 
 struct ModelSpec {
@@ -37,6 +38,8 @@ struct ModelSpec {
     std::vector<PartitionSpec> partitions;
     std::string firmware;         // default firmware revision (ATI / AT+QGMR / ATI9)
     std::string programmer_name;  // the file name its packages ship
+    // Sectors of each LUN (UFS: several; eMMC/NAND: empty = one LUN of total_sectors).
+    std::vector<std::uint64_t> lun_sectors = {};
 };
 
 std::span<const ModelSpec> all_models();
@@ -46,5 +49,10 @@ const ModelSpec& require_model(std::string_view id);
 // Modules reached over PCIe/MHI (BHI + mhi_EDL/mhi_DIAG nodes) instead of USB ("-pcie" ids).
 bool is_pcie(const ModelSpec& model);
 const PartitionSpec* find_partition(const ModelSpec& model, std::string_view name);
+// Physical partitions (LUNs) the storage has, and the sectors of one (0 past the last).
+std::uint32_t lun_count(const ModelSpec& model);
+std::uint64_t lun_sectors(const ModelSpec& model, std::uint32_t lun);
+// Where the live EFS lives: efs2 on NAND, modemst1 on eMMC/UFS (nullptr: no such partition).
+const PartitionSpec* efs_partition(const ModelSpec& model);
 
 }  // namespace cr::sim

@@ -88,9 +88,12 @@ void reset_settings(ModuleState& state) {
     state.extra.erase("settings");
 }
 
-void note_flash_write(VirtualModule& module, std::uint64_t start, std::uint64_t count) {
+void note_flash_write(VirtualModule& module, std::uint32_t lun, std::uint64_t start,
+                      std::uint64_t count) {
+    const PartitionSpec* efs = efs_partition(module.model());
     for (const auto& p : module.model().partitions) {
-        if (p.name != "modem" && p.name != "system" && p.name != "efs2") continue;
+        if (p.lun != lun) continue;
+        if (p.name != "modem" && p.name != "modem_a" && p.name != "system" && &p != efs) continue;
         if (start < p.start_sector + p.num_sectors && p.start_sector < start + count) {
             spdlog::debug("virtual {}: {} rewritten: settings back to factory defaults",
                           module.id(), p.name);

@@ -29,9 +29,10 @@ void store_setting(ModuleState& state, SettingLayer layer, const std::string& ke
 // Every setting back to factory default.
 void reset_settings(ModuleState& state);
 
-// A Firehose program/erase of logical sectors [start, start + count) of LUN 0. Resets the
-// settings when the range touches modem, system or efs2 (the partitions that hold them).
-void note_flash_write(VirtualModule& module, std::uint64_t start, std::uint64_t count);
+// A Firehose program/erase of logical sectors [start, start + count) of one LUN. Resets the
+// settings when the range touches modem, system or the live EFS (efs2; modemst1 on GPT).
+void note_flash_write(VirtualModule& module, std::uint32_t lun, std::uint64_t start,
+                      std::uint64_t count);
 
 // PDP contexts (+CGDCONT), the same on both vendors: cid -> {PDP type, APN}.
 struct PdpContext {

@@ -19,7 +19,7 @@ namespace {
 
 // Cross-process lock on the module directory for read-modify-write of state.json.
 class DirLock {
-public:
+  public:
     explicit DirLock(const std::filesystem::path& dir) {
         fd_ = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd_ >= 0) ::flock(fd_, LOCK_EX);
@@ -30,7 +30,7 @@ public:
     DirLock(const DirLock&) = delete;
     DirLock& operator=(const DirLock&) = delete;
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -83,7 +83,8 @@ ModuleState fresh_identity(const ModelSpec& model, std::string_view id) {
     for (std::size_t i = 4; body.size() < 14; ++i) body += static_cast<char>('0' + seed[i] % 10);
     s.imeis.push_back(body + static_cast<char>('0' + nv::luhn_check_digit(body)));
     if (model.id == "rm520n" || model.id == "rm500q") {  // dual-SIM capable modules
-        std::string second = body.substr(0, 13) + static_cast<char>('0' + (body[13] - '0' + 1) % 10);
+        std::string second =
+            body.substr(0, 13) + static_cast<char>('0' + (body[13] - '0' + 1) % 10);
         s.imeis.push_back(second + static_cast<char>('0' + nv::luhn_check_digit(second)));
     }
     return s;
@@ -144,14 +145,19 @@ void VirtualModule::update(const std::function<void(ModuleState&)>& change) {
     save_state(dir_, s);
 }
 
-StorageImage& VirtualModule::storage() {
+StorageImage& VirtualModule::storage(std::uint32_t lun) {
     std::lock_guard guard(mutex_);
     if (model_->storage == StorageKind::none)
-        throw UsageError(fmt::format("{} has no flash storage to address over EDL", model_->product));
-    if (!storage_)
-        storage_ = std::make_unique<StorageImage>(dir_ / "lun0.img", model_->sector_size,
-                                                  model_->total_sectors);
-    return *storage_;
+        throw UsageError(
+            fmt::format("{} has no flash storage to address over EDL", model_->product));
+    if (lun >= lun_count(*model_))
+        throw UsageError(
+            fmt::format("{} has no LUN {} (it has {})", model_->product, lun, lun_count(*model_)));
+    if (storage_.size() <= lun) storage_.resize(lun + 1);
+    if (!storage_[lun])
+        storage_[lun] = std::make_unique<StorageImage>(
+            dir_ / fmt::format("lun{}.img", lun), model_->sector_size, lun_sectors(*model_, lun));
+    return *storage_[lun];
 }
 
 }  // namespace cr::sim

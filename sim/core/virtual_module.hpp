@@ -1,4 +1,5 @@
-// One virtual module living in a directory under --sim-dir: state.json + lun0.img. Safe to use
+// One virtual module living in a directory under --sim-dir: state.json + lun<N>.img (one
+// sparse image per LUN: UFS modules have several, NAND/eMMC one). Safe to use
 // from several threads and processes at once (state changes are flock-ed read-modify-writes).
 #pragma once
 #include <filesystem>
@@ -15,7 +16,7 @@
 namespace cr::sim {
 
 class VirtualModule {
-public:
+  public:
     // Opens the module `id` ("rm520n", "rm520n#2"), creating and provisioning it as a healthy
     // factory unit on first use. Throws UsageError for an unknown model.
     static std::shared_ptr<VirtualModule> open(const std::filesystem::path& sim_dir,
@@ -33,17 +34,17 @@ public:
     // Applies `change` to the current state and persists it atomically.
     void update(const std::function<void(ModuleState&)>& change);
 
-    // The flash (LUN 0). Throws UsageError for models without storage.
-    StorageImage& storage();
+    // The flash of one LUN. Throws UsageError for models without storage and past the last LUN.
+    StorageImage& storage(std::uint32_t lun = 0);
 
     VirtualModule(const ModelSpec& model, std::string id, std::filesystem::path dir);
 
-private:
+  private:
     const ModelSpec* model_;
     std::string id_;
     std::filesystem::path dir_;
     mutable std::mutex mutex_;
-    std::unique_ptr<StorageImage> storage_;
+    std::vector<std::unique_ptr<StorageImage>> storage_;  // by LUN, opened on first use
 };
 
 // Deterministic identity for a fresh module: serial, PK hash and Luhn-valid IMEIs derived from

@@ -84,14 +84,28 @@ void numbered_items(EfsTree& t, const ModuleState& s, Rng& rng) {
             item(t, nv_item_path(id, 1), t.find(nv_item_path(id, 0))->data);
 }
 
-void rf_calibration(EfsTree& t, Rng& rng) {
-    // About 1,200 per-unit RF calibration items: sizes 64 B .. 4 KiB, a few larger tables.
-    for (std::uint32_t n = 0; n < 1200; ++n) {
+// How much calibration a unit carries scales with its EFS partition: an efs2 of 8 MiB or more
+// holds ~1,200 RF items (about 3 MB), a 1.5-2 MiB modemst1 (eMMC/UFS) a few hundred (~1 MB).
+struct EfsBudget {
+    std::uint32_t rf_items = 1200;
+    int rfc_files = 12;
+};
+
+EfsBudget budget_of(const ModelSpec& model) {
+    const PartitionSpec* p = efs_partition(model);
+    std::uint64_t capacity = p ? p->num_sectors * model.sector_size : 8u << 20;
+    if (capacity >= (8u << 20)) return {};
+    return {static_cast<std::uint32_t>(capacity / 5000), 4};
+}
+
+void rf_calibration(EfsTree& t, Rng& rng, const EfsBudget& budget) {
+    // Per-unit RF calibration items: sizes 64 B .. 4 KiB, a few larger tables.
+    for (std::uint32_t n = 0; n < budget.rf_items; ++n) {
         std::uint32_t id = 20000 + n * 9 + rng.below(9);
         std::size_t size = (n % 97 == 0) ? 6000 + rng.below(9000) : 64 + rng.below(4000);
         item(t, fmt::format("/nv/item_files/rfnv/{:08d}", id), rng.bytes(size));
     }
-    for (int i = 0; i < 12; ++i)
+    for (int i = 0; i < budget.rfc_files; ++i)
         t.put_file(fmt::format("/rfc/rfc_band_{:02d}.bin", i), rng.bytes(12000 + rng.below(20000)),
                    EfsNode::Type::file, true, kFactoryTime);
 }
@@ -128,6 +142,23 @@ void provisioning(EfsTree& t, Rng& rng) {
                    EfsNode::Type::file, true, kFactoryTime);
 }
 
+// eMMC/UFS: at the factory the modem's alternate copy (modemst2) and the golden copy (fsg)
+// hold the same EFS image as modemst1, so every calibration partition carries real content.
+void copy_efs_to_backups(VirtualModule& module) {
+    const ModelSpec& m = module.model();
+    const PartitionSpec* live = efs_partition(m);
+    if (m.storage == StorageKind::nand || m.storage == StorageKind::none || !live) return;
+    Bytes header = read_efs_bytes(module, 0, kEfsImageHeaderSize);
+    Bytes image = read_efs_bytes(module, 0, efs_image_size(header));
+    for (const char* name : {"modemst2", "fsg"}) {
+        const PartitionSpec* p = find_partition(m, name);
+        if (!p || image.size() > p->num_sectors * m.sector_size) continue;
+        StorageImage& lun = module.storage(p->lun);
+        lun.write_bytes(p->start_sector * m.sector_size, image);
+        lun.sync();
+    }
+}
+
 }  // namespace
 
 EfsTree factory_efs_tree(const VirtualModule& module, const ModuleState& state) {
@@ -140,13 +171,14 @@ EfsTree factory_efs_tree(const VirtualModule& module, const ModuleState& state) 
     EfsTree t = EfsTree::skeleton();
     t.make_dir("/nv/item_files/rfnv", 0755, false, kFactoryTime);
     numbered_items(t, state, rng);
-    rf_calibration(t, rng);
+    rf_calibration(t, rng, budget_of(module.model()));
     provisioning(t, rng);
     return t;
 }
 
 void write_factory_efs(VirtualModule& module) {
     store_efs(module, factory_efs_tree(module, module.state()));
+    copy_efs_to_backups(module);
     module.update([](ModuleState& s) { set_diag_runtime(s, DiagRuntime{}); });
 }
 

@@ -1,4 +1,5 @@
-// Persisting the virtual EFS in the efs2 partition, and the health queries built on it.
+// Persisting the virtual EFS in its partition (efs2 on NAND, modemst1 on eMMC/UFS), and the
+// health queries built on it.
 #include "sim/diag/efs_store.hpp"
 
 #include <fmt/format.h>
@@ -26,8 +27,11 @@ bool has_flash(const VirtualModule& module) {
 }
 
 const PartitionSpec& efs2_partition(const VirtualModule& module) {
-    const PartitionSpec* p = find_partition(module.model(), "efs2");
-    if (!p) throw UsageError(fmt::format("{} has no efs2 partition", module.model().product));
+    const PartitionSpec* p = efs_partition(module.model());
+    if (!p)
+        throw UsageError(
+            fmt::format("{} has no {} partition", module.model().product,
+                        module.model().storage == StorageKind::nand ? "efs2" : "modemst1"));
     return *p;
 }
 
@@ -51,12 +55,12 @@ bool efs2_has_blank_programmed_pages(VirtualModule& module) {
 
 Bytes read_efs_bytes(VirtualModule& module, std::uint64_t offset, std::size_t length) {
     if (offset > efs_capacity(module) || length > efs_capacity(module) - offset)
-        throw UsageError(fmt::format("virtual EFS access at {} (+{}) is past the efs2 partition",
-                                     offset, length));
+        throw UsageError(
+            fmt::format("virtual EFS access at {} (+{}) is past its partition", offset, length));
     Bytes out(length, 0);
     if (has_flash(module)) {
         const PartitionSpec& p = efs2_partition(module);
-        module.storage().read_bytes(p.start_sector * module.model().sector_size + offset, out);
+        module.storage(p.lun).read_bytes(p.start_sector * module.model().sector_size + offset, out);
         return out;
     }
     int fd = ::open(file_backing(module).c_str(), O_RDONLY | O_CLOEXEC);
@@ -75,11 +79,12 @@ Bytes read_efs_bytes(VirtualModule& module, std::uint64_t offset, std::size_t le
 
 void write_efs_bytes(VirtualModule& module, std::uint64_t offset, ByteView data) {
     if (offset > efs_capacity(module) || data.size() > efs_capacity(module) - offset)
-        throw UsageError(fmt::format("virtual EFS write at {} (+{}) is past the efs2 partition",
-                                     offset, data.size()));
+        throw UsageError(fmt::format("virtual EFS write at {} (+{}) is past its partition", offset,
+                                     data.size()));
     if (has_flash(module)) {
         const PartitionSpec& p = efs2_partition(module);
-        module.storage().write_bytes(p.start_sector * module.model().sector_size + offset, data);
+        module.storage(p.lun).write_bytes(p.start_sector * module.model().sector_size + offset,
+                                          data);
         return;
     }
     int fd = ::open(file_backing(module).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -104,7 +109,7 @@ void write_efs_bytes(VirtualModule& module, std::uint64_t offset, ByteView data)
 
 void sync_efs_bytes(VirtualModule& module) {
     if (has_flash(module)) {
-        module.storage().sync();
+        module.storage(efs2_partition(module).lun).sync();
         return;
     }
     int fd = ::open(file_backing(module).c_str(), O_WRONLY | O_CLOEXEC);

@@ -1,5 +1,7 @@
 // The virtual module's EFS2 file system, persisted inside its efs2 partition, so that erasing
 // efs2 over Firehose leaves the skeleton EFS over DIAG and a raw efs2 restore brings it back.
+// On eMMC/UFS modules the live EFS sits in modemst1 (efs_partition()); at the factory modemst2
+// (the modem's alternate copy) and fsg (the golden copy) get the same image.
 //
 // On-flash format (ours, at offset 0 of the efs2 partition): an image, then a journal of the
 // changes made since (efs_journal.hpp). The image: "CREFS2v2" magic, u32 entry count, u32

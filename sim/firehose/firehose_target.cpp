@@ -244,6 +244,18 @@ class Target {
         std::uint64_t count = 0;
     };
 
+    // The LUN a storage command addresses (physical_partition_number, default 0).
+    TargetStorage open_storage(const Element& cmd) {
+        std::uint64_t lun = number(cmd, "physical_partition_number", 0);
+        std::uint32_t luns = lun_count(model_);
+        if (lun >= luns)
+            throw Refusal(
+                fmt::format("physical_partition_number={} out of range (this device "
+                            "has {})",
+                            lun, luns));
+        return TargetStorage(module_, static_cast<std::uint32_t>(lun));
+    }
+
     // Validates the addressing every storage command shares.
     Span address(const Element& cmd, TargetStorage& storage, bool need_count = true) {
         std::uint64_t ss = number(cmd, "SECTOR_SIZE_IN_BYTES");
@@ -252,12 +264,6 @@ class Target {
                 fmt::format("SECTOR_SIZE_IN_BYTES={} does not match the {}-byte sectors "
                             "of this {}",
                             ss, storage.sector_size(), memory_name()));
-        std::uint64_t lun = number(cmd, "physical_partition_number", 0);
-        if (lun != 0)
-            throw Refusal(
-                fmt::format("physical_partition_number={} out of range (this device "
-                            "has 1)",
-                            lun));
         if (storage.nand() && cmd.has("PAGES_PER_BLOCK") &&
             number(cmd, "PAGES_PER_BLOCK") != storage.pages_per_block())
             throw Refusal(fmt::format("PAGES_PER_BLOCK={} does not match the chip's {}",
@@ -289,7 +295,7 @@ class Target {
     }
 
     void program(const Element& cmd) {
-        TargetStorage storage(module_);
+        TargetStorage storage = open_storage(cmd);
         Span s = address(cmd, storage);
         const std::uint32_t ss = storage.sector_size();
         respond(true, {}, true);
@@ -319,7 +325,8 @@ class Target {
             drop_off_the_bus_if_armed(goal, storage);
         }
         storage.sync();
-        note_flash_write(module_, s.start, s.count);  // a firmware write resets the settings
+        note_flash_write(module_, lun_of(cmd), s.start,
+                         s.count);  // a firmware write resets the settings
         if (!complete) {
             nak({}, fmt::format("Write failed: {} runs past the good blocks of its partition",
                                 cmd.attr("label", "the data")));
@@ -330,7 +337,7 @@ class Target {
     }
 
     void read(const Element& cmd) {
-        TargetStorage storage(module_);
+        TargetStorage storage = open_storage(cmd);
         Span s = address(cmd, storage);
         const std::uint32_t ss = storage.sector_size();
         respond(true, {}, true);
@@ -347,7 +354,7 @@ class Target {
     }
 
     void erase(const Element& cmd) {
-        TargetStorage storage(module_);
+        TargetStorage storage = open_storage(cmd);
         Span s = address(cmd, storage);
         if (storage.nand() &&
             (s.start % storage.pages_per_block() || s.count % storage.pages_per_block()))
@@ -355,7 +362,7 @@ class Target {
                                       s.count, storage.pages_per_block()));
         storage.erase(s.start, s.count);
         storage.sync();
-        note_flash_write(module_, s.start, s.count);
+        note_flash_write(module_, lun_of(cmd), s.start, s.count);
         respond(true);
     }
 
@@ -363,7 +370,7 @@ class Target {
         if (cmd.attr("filename") != "DISK")
             throw Refusal(fmt::format("patch of '{}': only DISK patches apply on the target",
                                       cmd.attr("filename")));
-        TargetStorage storage(module_);
+        TargetStorage storage = open_storage(cmd);
         Span s = address(cmd, storage, false);
         std::uint64_t offset = evaluate(cmd.attr("byte_offset", "0"), storage);
         std::uint64_t size = number(cmd, "size_in_bytes");
@@ -385,7 +392,7 @@ class Target {
     }
 
     void digest(const Element& cmd) {
-        TargetStorage storage(module_);
+        TargetStorage storage = open_storage(cmd);
         Span s = address(cmd, storage);
         Digest d(Digest::Algorithm::sha256);
         Bytes block(kIoChunk);
@@ -403,25 +410,30 @@ class Target {
         respond(true);
     }
 
+    static std::uint32_t lun_of(const Element& cmd) {
+        return static_cast<std::uint32_t>(number(cmd, "physical_partition_number", 0));
+    }
+
+    // One LUN's geometry, and how many LUNs there are (PROTOCOLS.md §3).
     void storage_info(const Element& cmd) {
-        if (number(cmd, "physical_partition_number", 0) != 0)
-            throw Refusal("physical_partition_number out of range (this device has 1)");
-        TargetStorage storage(module_);
+        TargetStorage storage = open_storage(cmd);
+        const std::uint32_t luns = lun_count(model_);
         nlohmann::json info;
         if (storage.nand()) {
             info = {{"total_blocks", storage.total_sectors() / storage.pages_per_block()},
                     {"block_size", storage.pages_per_block() * storage.sector_size()},
                     {"page_size", storage.sector_size()},
-                    {"num_physical", 1},
+                    {"num_physical", luns},
                     {"mem_type", "NAND"},
                     {"prod_name", "MT29F4G08ABBFA"}};
         } else {
+            bool ufs = model_.storage == StorageKind::ufs;
             info = {{"total_blocks", storage.total_sectors()},
                     {"block_size", storage.sector_size()},
                     {"page_size", storage.sector_size()},
-                    {"num_physical", 1},
-                    {"mem_type", model_.storage == StorageKind::ufs ? "UFS" : "eMMC"},
-                    {"prod_name", "KLUDG4UHDC-B0E1"}};
+                    {"num_physical", luns},
+                    {"mem_type", ufs ? "UFS" : "eMMC"},
+                    {"prod_name", ufs ? "KLUDG4UHDC-B0E1" : "KLM4G1FETE-B041"}};
         }
         log("INFO: " + nlohmann::json{{"storage_info", info}}.dump());
         respond(true);

@@ -81,9 +81,9 @@ bool all_ff(ByteView page) {
 
 }  // namespace
 
-TargetStorage::TargetStorage(VirtualModule& module)
+TargetStorage::TargetStorage(VirtualModule& module, std::uint32_t lun)
     : module_(module),
-      image_(module.storage()),
+      image_(module.storage(lun)),
       sector_size_(image_.sector_size()),
       total_(image_.total_sectors()),
       ppb_(module.model().storage == StorageKind::nand ? module.model().pages_per_block : 0) {

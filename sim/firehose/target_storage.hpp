@@ -27,8 +27,9 @@ bool has_blank_programmed(const ModuleState& state, std::uint64_t first, std::ui
 
 class TargetStorage {
   public:
-    // Reads the bad-block list and (NAND) the MIBIB currently on the flash.
-    explicit TargetStorage(VirtualModule& module);
+    // One LUN of the flash (NAND and eMMC have only LUN 0). Reads the bad-block list and
+    // (NAND) the MIBIB currently on the flash.
+    explicit TargetStorage(VirtualModule& module, std::uint32_t lun = 0);
 
     std::uint32_t sector_size() const { return sector_size_; }
     std::uint64_t total_sectors() const { return total_; }

@@ -16,13 +16,26 @@ namespace cr::package {
 namespace fs = std::filesystem;
 namespace {
 
+// What an update package writes: not the calibration, the partition table, misc/fsc, the
+// backup copies of the loaders (sbl1bak...) or the user's data.
 bool programmed(const sim::PartitionSpec& p) {
-    return !p.calibration && p.name != "mibib" && p.name != "misc" && p.name != "fsc";
+    for (const char* skip : {"mibib", "misc", "fsc", "persist", "userdata"})
+        if (p.name == skip) return false;
+    return !p.calibration && !p.name.ends_with("bak");
 }
 
-std::string image_name(const sim::PartitionSpec& p) {
+// The calibration image a factory XML writes: cefs.mbn into efs2 (NAND), fs_image into fsg.
+bool factory_calibration(const sim::PartitionSpec& p) {
+    return p.name == "efs2" || p.name == "fsg";
+}
+std::string factory_image(const sim::PartitionSpec& p) {
+    return p.name == "efs2" ? "cefs.mbn" : "fs_image.tar.gz.mbn.img";
+}
+
+std::string image_name(const sim::ModelSpec& m, const sim::PartitionSpec& p) {
     if (p.name == "sbl" || p.name == "xbl") return p.name + "1.mbn";
-    if (p.name == "modem") return "NON-HLOS.ubi";
+    if (p.name == "modem" || p.name == "modem_a")
+        return m.storage == sim::StorageKind::nand ? "NON-HLOS.ubi" : "NON-HLOS.bin";
     if (p.name == "system") return "sysfs.ubi";
     if (p.name == "boot") return "boot.img";
     return p.name + ".mbn";
@@ -32,11 +45,13 @@ struct Layout {
     std::string rawprogram_update, rawprogram_factory, patch;
 };
 
-Layout layout_of(const sim::ModelSpec& m) {
+// NAND: one p4K_b256K set. GPT: one set per LUN, numbered as real eMMC/UFS builds do.
+Layout layout_of(const sim::ModelSpec& m, std::uint32_t lun) {
     if (m.storage == sim::StorageKind::nand)
         return {"rawprogram_nand_p4K_b256K_update.xml", "rawprogram_nand_p4K_b256K_factory.xml",
                 "patch_p4K_b256K.xml"};
-    return {"rawprogram0_update.xml", "rawprogram0_factory.xml", "patch0.xml"};
+    return {fmt::format("rawprogram{}_update.xml", lun),
+            fmt::format("rawprogram{}_factory.xml", lun), fmt::format("patch{}.xml", lun)};
 }
 
 void write_file(const fs::path& file, ByteView data) {
@@ -57,33 +72,33 @@ std::string entry(const sim::ModelSpec& m, const char* tag, const sim::Partition
         std::string(tag) == "program" ? fmt::format(" filename=\"..\\{}\"", file) : "";
     return fmt::format(
         "  <{} SECTOR_SIZE_IN_BYTES=\"{}\"{} num_partition_sectors=\"{}\" "
-        "physical_partition_number=\"0\" start_sector=\"{}\" label=\"{}\"{} "
+        "physical_partition_number=\"{}\" start_sector=\"{}\" label=\"{}\"{} "
         "size_in_KB=\"{}.0\"/>\n",
-        tag, m.sector_size, fileattr, sectors, p.start_sector, p.name, nand,
+        tag, m.sector_size, fileattr, sectors, p.lun, p.start_sector, p.name, nand,
         sectors * m.sector_size / 1024);
 }
 
-std::string rawprogram(const sim::ModelSpec& m, bool factory) {
+std::string rawprogram(const sim::ModelSpec& m, bool factory, std::uint32_t lun) {
     std::string xml = "<?xml version=\"1.0\" ?>\n<data>\n";
     bool nand = m.storage == sim::StorageKind::nand;
     for (const auto& p : m.partitions) {
-        bool cefs = factory && p.name == "efs2";
-        if (!programmed(p) && !cefs) continue;
+        bool cal = factory && factory_calibration(p);
+        if (p.lun != lun || (!programmed(p) && !cal)) continue;
         if (nand) xml += entry(m, "erase", p, "", p.num_sectors);
-        xml += entry(m, "program", p, cefs ? "cefs.mbn" : image_name(p), p.num_sectors);
+        xml += entry(m, "program", p, cal ? factory_image(p) : image_name(m, p), p.num_sectors);
     }
     return xml + "</data>\n";
 }
 
-std::string patch_xml(const sim::ModelSpec& m) {
+std::string patch_xml(const sim::ModelSpec& m, std::uint32_t lun) {
     const sim::PartitionSpec* misc = sim::find_partition(m, "misc");
     std::string xml = "<?xml version=\"1.0\" ?>\n<patches>\n";
     xml += fmt::format(
-        "  <patch SECTOR_SIZE_IN_BYTES=\"{}\" byte_offset=\"0\" filename=\"gpt_main0.bin\" "
-        "physical_partition_number=\"0\" size_in_bytes=\"4\" start_sector=\"1\" value=\"0\" "
+        "  <patch SECTOR_SIZE_IN_BYTES=\"{}\" byte_offset=\"0\" filename=\"gpt_main{}.bin\" "
+        "physical_partition_number=\"{}\" size_in_bytes=\"4\" start_sector=\"1\" value=\"0\" "
         "what=\"Host-side patch of a file (never sent to the target)\"/>\n",
-        m.sector_size);
-    if (misc)
+        m.sector_size, lun, lun);
+    if (misc && misc->lun == lun)
         xml += fmt::format(
             "  <patch SECTOR_SIZE_IN_BYTES=\"{}\" byte_offset=\"8\" filename=\"DISK\" "
             "physical_partition_number=\"0\" size_in_bytes=\"8\" start_sector=\"{}\" "
@@ -135,26 +150,30 @@ void zip_directory(const fs::path& dir, const std::string& top, const fs::path& 
 
 void build_tree(const sim::ModelSpec& m, const fs::path& root, const SimFirmwareOptions& o,
                 SimFirmware& result) {
-    Layout l = layout_of(m);
     fs::path fh = root / "update" / "firehose";
     sim::ModuleState id = sim::fresh_identity(m, m.id);
     std::size_t prog_size = o.programmer_bytes ? o.programmer_bytes : sim::kDefaultProgrammerSize;
     write_file(fh / m.programmer_name,
                sim::make_virtual_programmer({m.msm_hw_id, id.pk_hash_hex, m.id}, prog_size));
     for (const auto& p : m.partitions) {
-        bool cefs = o.with_factory && p.name == "efs2";
-        if (!programmed(p) && !cefs) continue;
+        bool cal = o.with_factory && factory_calibration(p);
+        if (!programmed(p) && !cal) continue;
         std::size_t size = static_cast<std::size_t>(
             std::min<std::uint64_t>(o.image_bytes, p.num_sectors * m.sector_size));
-        if (size > 1000 && !cefs) size -= (p.start_sector * 7) % 1000;  // odd sizes: padding
-        std::string label = cefs ? "cefs" : p.name;
-        write_file(root / "update" / (cefs ? "cefs.mbn" : image_name(p)),
+        if (size > 1000 && !cal) size -= (p.start_sector * 7) % 1000;  // odd sizes: padding
+        std::string label = cal ? (p.name == "efs2" ? "cefs" : "fs_image") : p.name;
+        write_file(root / "update" / (cal ? factory_image(p) : image_name(m, p)),
                    sim_image_bytes(m, label, size));
-        if (!cefs) result.images.push_back(p.name);
+        if (!cal) result.images.push_back(p.name);
     }
-    write_file(fh / l.rawprogram_update, as_bytes(rawprogram(m, false)));
-    if (o.with_factory) write_file(fh / l.rawprogram_factory, as_bytes(rawprogram(m, true)));
-    write_file(fh / l.patch, as_bytes(patch_xml(m)));
+    std::uint32_t sets = m.storage == sim::StorageKind::nand ? 1 : sim::lun_count(m);
+    for (std::uint32_t lun = 0; lun < sets; ++lun) {
+        Layout l = layout_of(m, lun);
+        write_file(fh / l.rawprogram_update, as_bytes(rawprogram(m, false, lun)));
+        if (o.with_factory)
+            write_file(fh / l.rawprogram_factory, as_bytes(rawprogram(m, true, lun)));
+        write_file(fh / l.patch, as_bytes(patch_xml(m, lun)));
+    }
     write_md5(root);
 }
 
@@ -179,7 +198,7 @@ SimFirmware make_sim_firmware(const sim::ModelSpec& model, const fs::path& outpu
                               const SimFirmwareOptions& options) {
     if (model.storage == sim::StorageKind::none || model.msm_hw_id == 0)
         throw UsageError(fmt::format("{} has no Firehose flash to make a package for", model.id),
-                         {}, "use rm520n, ec25 or rm500q");
+                         {}, "use rm520n, ec25, rm500q, msm8916-emmc or qcs6490-ufs");
     SimFirmware result;
     result.output = output;
     std::string ext = output.extension().string();

@@ -83,15 +83,16 @@ class QdlRefereeTest : public ::testing::Test {
     std::string programmer_sha;
 };
 
-// qdl wants a programmer plus at least one rawprogram/patch pair: write 2 sectors into `misc`.
+// qdl wants a programmer plus at least one rawprogram/patch pair: write 2 sectors into `system`
+// (LUN 0) of the UFS module.
 // qdl ends each XML command with "\n" in the same transfer; the bytes of that transfer after
 // `</data>` must not become raw data (the first byte written was once that newline).
 TEST_F(QdlRefereeTest, UploadsByteExactGetsConfigureAckAndFlashes) {
-    auto m = sim::VirtualModule::open(dir / "sim", "rm520n");
+    auto m = sim::VirtualModule::open(dir / "sim", "qcs6490-ufs");  // GPT UFS
     sim::apply_state(*m, "edl", {});
     bed->add_edl(m, "1-1", NodeMode::regular);  // qdl read()s the usbfs node
     auto prog = write_programmer(*m, 1 << 20);
-    const auto* misc = sim::find_partition(m->model(), "misc");
+    const auto* misc = sim::find_partition(m->model(), "system");  // LUN 0
     ASSERT_NE(misc, nullptr);
     Bytes image(2 * 4096);
     for (std::size_t i = 0; i < image.size(); ++i) image[i] = static_cast<std::uint8_t>(i * 31 + 7);
@@ -100,7 +101,7 @@ TEST_F(QdlRefereeTest, UploadsByteExactGetsConfigureAckAndFlashes) {
                static_cast<std::streamsize>(image.size()));
     std::ofstream(dir / "rawprogram0.xml")
         << "<?xml version=\"1.0\" ?>\n<data>\n  <program SECTOR_SIZE_IN_BYTES=\"4096\" "
-           "file_sector_offset=\"0\" filename=\"misc.bin\" label=\"misc\" "
+           "file_sector_offset=\"0\" filename=\"misc.bin\" label=\"system\" "
            "num_partition_sectors=\"2\" physical_partition_number=\"0\" start_sector=\""
         << misc->start_sector << "\" />\n</data>\n";
     std::ofstream(dir / "patch0.xml") << "<?xml version=\"1.0\" ?>\n<patches>\n</patches>\n";
@@ -171,11 +172,11 @@ TEST_F(QdlRefereeTest, FlashesNandThenOurClientReadsTheSameBytesBack) {
 }
 
 TEST_F(QdlRefereeTest, UploadsTheProgrammerByteExactThroughOurSaharaTarget) {
-    auto m = sim::VirtualModule::open(dir / "sim", "rm520n");
+    auto m = sim::VirtualModule::open(dir / "sim", "qcs6490-ufs");
     sim::apply_state(*m, "edl", {});
     bed->add_edl(m, "1-1", NodeMode::regular);
     auto prog = write_programmer(*m, 1 << 20);
-    write_program_xml(dir, 91494);
+    write_program_xml(dir, sim::find_partition(m->model(), "userdata")->start_sector);
     std::ofstream(dir / "patch0.xml") << "<?xml version=\"1.0\" ?>\n<patches>\n</patches>\n";
     ChildRun r = run_child("sh -c 'cd " + dir.string() + " && qdl --debug --storage ufs " +
                            prog.string() + " rawprogram0.xml patch0.xml'");

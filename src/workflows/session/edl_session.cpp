@@ -63,7 +63,9 @@ std::optional<firehose::MemoryType> known_memory_for(std::uint32_t msm_hw_id) {
         case 0x000c30e1:
             return firehose::MemoryType::nand;  // SDX55 (RM500Q)
         case 0x001990e1:
-            return firehose::MemoryType::ufs;  // SDX62 (RM520N)
+            return firehose::MemoryType::nand;  // SDX62 (RM520N): NAND, like every RM5xx
+        case 0x007050e1:
+            return firehose::MemoryType::emmc;  // MSM8916
         default:
             return std::nullopt;
     }
@@ -295,13 +297,36 @@ const partition::PartitionMap& EdlSession::partitions() {
                           "in EDL, Firehose running (the NAND has no partition table)",
                           "flash a full firmware package (it writes partition_complete)");
     }
-    Bytes head = read_sectors(0, 1, 1);
-    partition::GptHeader header = partition::parse_gpt_header(head, ss);
-    std::uint64_t entry_sectors = partition::gpt_entries_bytes(header) / ss;
-    Bytes entries = read_sectors(0, header.entries_lba, entry_sectors);
-    partition::Gpt gpt{header, partition::parse_gpt_entries(header, entries)};
-    map_ = partition::to_partition_map(gpt, 0);
+    // eMMC/UFS: a GPT on LUN 0, and on every further LUN the storage reports (UFS keeps the
+    // boot chain on LUN 1/2 and often the calibration on LUN 4: PROTOCOLS.md §3).
+    auto read_gpt = [&](std::uint32_t lun) {
+        Bytes head = read_sectors(lun, 1, 1);
+        partition::GptHeader header = partition::parse_gpt_header(head, ss);
+        std::uint64_t entry_sectors = partition::gpt_entries_bytes(header) / ss;
+        Bytes entries = read_sectors(lun, header.entries_lba, entry_sectors);
+        partition::Gpt gpt{header, partition::parse_gpt_entries(header, entries)};
+        return partition::to_partition_map(gpt, lun);
+    };
+    map_ = read_gpt(0);
+    for (std::uint32_t lun = 1; lun < gpt_luns(); ++lun) {
+        try {
+            auto more = read_gpt(lun);
+            map_->partitions.insert(map_->partitions.end(), more.partitions.begin(),
+                                    more.partitions.end());
+        } catch (const Error& e) {  // a LUN without a GPT (RPMB-like, blank): nothing to map
+            spdlog::debug("LUN {}: no GPT ({})", lun, e.what());
+        }
+    }
     return *map_;
+}
+
+std::uint32_t EdlSession::gpt_luns() {
+    try {
+        return std::clamp<std::uint32_t>(client_->storage_info(0).num_physical, 1, 8);
+    } catch (const ProtocolError& e) {
+        spdlog::debug("getstorageinfo failed ({}): mapping LUN 0 only", e.what());
+        return 1;
+    }
 }
 
 const partition::Partition& EdlSession::partition(std::string_view name) {

@@ -65,7 +65,9 @@ class EdlSession {
     // NAND pages per erase block (from getstorageinfo); 0 on eMMC/UFS.
     std::uint32_t pages_per_block();
 
-    // The partition map (GPT on LUN 0 for eMMC/UFS, the MIBIB for NAND), read on first use.
+    // The partition map, read on first use: the MIBIB for NAND; for eMMC/UFS the GPT of LUN 0
+    // and of every further LUN getstorageinfo reports that holds one (LUNs without a GPT are
+    // skipped).
     // Throws ProtocolError/DecodeError when the table is missing or corrupt.
     const partition::PartitionMap& partitions();
     // Throws NotFoundError listing the names there are.
@@ -84,6 +86,8 @@ class EdlSession {
     EdlSession(Device& device, std::unique_ptr<Transport> transport);
 
   private:
+    std::uint32_t gpt_luns();  // LUNs to look for a GPT on (num_physical, at most 8)
+
     Device& device_;
     std::unique_ptr<Transport> transport_;
     std::unique_ptr<firehose::FirehoseClient> client_;
@@ -95,7 +99,7 @@ class EdlSession {
     friend class EdlSessionOpener;
 };
 
-// Memory type of chips we know (MDM9207/SDX55 NAND, SDX62 UFS); nullopt otherwise.
+// Memory type of chips we know (MDM9207/SDX55/SDX62 NAND, MSM8916 eMMC); nullopt otherwise.
 std::optional<firehose::MemoryType> known_memory_for(std::uint32_t msm_hw_id);
 
 }  // namespace cr

@@ -15,7 +15,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST(EdlSession, UploadsConfiguresMapsAndIsReusedOnUfs) {
+// RM520N (SDX62) is a NAND module: the session picks NAND for its chip and maps the MIBIB.
+TEST(EdlSession, UploadsConfiguresMapsAndIsReusedOnRm520nNand) {
     fs::path dir = fs::temp_directory_path() / ("cr_edl_session_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     auto module = sim::VirtualModule::open(dir / "sim", "rm520n");
@@ -39,12 +40,14 @@ TEST(EdlSession, UploadsConfiguresMapsAndIsReusedOnUfs) {
     options.programmer = prog;
     {
         auto session = EdlSession::open(device, options);
-        EXPECT_EQ(session->memory(), firehose::MemoryType::ufs);
+        EXPECT_EQ(session->memory(), firehose::MemoryType::nand);
         EXPECT_EQ(session->chip().msm_hw_id, 0x001990e1u);
         EXPECT_EQ(session->payload(), 1u << 20);
-        EXPECT_EQ(session->partition("modem").num_sectors, 65536u);
+        EXPECT_EQ(session->pages_per_block(), 64u);
+        EXPECT_EQ(session->partitions().source, "mibib");
+        EXPECT_EQ(session->partition("modem").num_sectors, 40960u);
         EXPECT_THROW(session->partition("nosuch"), NotFoundError);
-        EXPECT_EQ(session->region(session->partition("efs2")).bytes(), 2560u * 4096);
+        EXPECT_EQ(session->region(session->partition("efs2")).bytes(), 2816u * 4096);
     }
     {
         EdlOptions reuse;  // no programmer needed: the programmer still runs
@@ -55,6 +58,42 @@ TEST(EdlSession, UploadsConfiguresMapsAndIsReusedOnUfs) {
         session->reset();
     }
     EXPECT_EQ(module->state().mode, sim::Mode::normal);
+    fs::remove_all(dir);
+}
+
+// A six-LUN UFS: the map holds every LUN's GPT, so the calibration on LUN 4 and the boot chain
+// on LUN 1/2 are found by name with their LUN.
+TEST(EdlSession, MapsTheGptOfEveryUfsLun) {
+    fs::path dir = fs::temp_directory_path() / ("cr_edl_session_ufs_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    auto module = sim::VirtualModule::open(dir / "sim", "qcs6490-ufs");
+    module->update([](sim::ModuleState& s) {
+        s.mode = sim::Mode::edl;
+        s.firehose_running = false;
+    });
+    fs::path prog = dir / "prog_firehose_ddr.elf";
+    write_file_atomically(
+        prog, sim::make_virtual_programmer(
+                  {module->model().msm_hw_id, module->state().pk_hash_hex, "qcs6490-ufs"},
+                  sim::kDefaultProgrammerSize));
+    SimDevice device(module);
+    EdlOptions options;
+    options.programmer_dir = dir / "programmers";
+    options.programmer = prog;
+    {
+        auto session = EdlSession::open(device, options);
+        EXPECT_EQ(session->memory(), firehose::MemoryType::ufs);
+        EXPECT_EQ(session->partitions().source, "gpt");
+        EXPECT_EQ(session->partition("userdata").lun, 0u);
+        EXPECT_EQ(session->partition("xbl_a").lun, 1u);
+        EXPECT_EQ(session->partition("xbl_b").lun, 2u);
+        const auto& st1 = session->partition("modemst1");
+        EXPECT_EQ(st1.lun, 4u);
+        EXPECT_EQ(st1.start_sector, 8198u);
+        EXPECT_TRUE(st1.calibration);
+        EXPECT_TRUE(session->partition("fsg").calibration);
+        EXPECT_EQ(session->region(st1).physical_partition, 4u);
+    }
     fs::remove_all(dir);
 }
 

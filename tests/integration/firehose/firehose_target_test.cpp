@@ -85,16 +85,53 @@ Bytes random_bytes(std::size_t n, unsigned seed) {
 }
 
 TEST(FirehoseTarget, UfsConfigureNegotiatesOneMiBAndListsFunctions) {
-    Rig rig("rm520n");
+    Rig rig("qcs6490-ufs");
     const auto& c = rig.client->configure(MemoryType::ufs);
     EXPECT_EQ(c.max_payload_to_target, 1u << 20);
-    EXPECT_EQ(c.target_name, "SDX62");
+    EXPECT_EQ(c.target_name, "QCS6490");
     EXPECT_TRUE(rig.client->supports("getsha256digest"));
     EXPECT_FALSE(rig.client->supports("poke"));
     EXPECT_FALSE(c.banner.empty());
     auto info = rig.client->storage_info(0);
     EXPECT_EQ(info.mem_type, "UFS");
-    EXPECT_EQ(info.total_blocks, 524288u);
+    EXPECT_EQ(info.total_blocks, 65536u);
+    EXPECT_EQ(info.num_physical, 6u);  // every LUN counted, as real UFS programmers do
+    EXPECT_EQ(info.block_size, 4096u);
+    // Each LUN answers with its own size; past the last one is a NAK naming the count.
+    EXPECT_EQ(rig.client->storage_info(1).total_blocks, 2048u);
+    EXPECT_EQ(rig.client->storage_info(4).total_blocks, 65536u);
+    EXPECT_EQ(rig.client->storage_info(4).num_physical, 6u);
+    try {
+        rig.client->storage_info(6);
+        FAIL() << "getstorageinfo of LUN 6 on a six-LUN UFS succeeded";
+    } catch (const ProtocolError& e) {
+        EXPECT_NE(std::string(e.what()).find("has 6"), std::string::npos) << e.what();
+    }
+}
+
+TEST(FirehoseTarget, EmmcIsOneLunOf512ByteSectors) {
+    Rig rig("msm8916-emmc");
+    rig.client->configure(MemoryType::emmc);
+    auto info = rig.client->storage_info(0);
+    EXPECT_EQ(info.mem_type, "eMMC");
+    EXPECT_EQ(info.block_size, 512u);
+    EXPECT_EQ(info.num_physical, 1u);
+    EXPECT_EQ(info.total_blocks, sim::require_model("msm8916-emmc").total_sectors);
+    Bytes head = rig.read(Region::sectors(512, 0, 0, 34));
+    auto map = partition::to_partition_map(partition::parse_gpt(head, 512), 0);
+    for (const char* cal : {"modemst1", "modemst2", "fsg"}) {
+        ASSERT_NE(map.find(cal), nullptr) << cal;
+        EXPECT_TRUE(map.find(cal)->calibration) << cal;
+    }
+    ASSERT_NE(map.find("sbl1"), nullptr);
+    EXPECT_EQ(map.find("sbl1")->start_sector, 393216u);
+    // The calibration holds the module's EFS, not blank sectors: modemst1, modemst2 and fsg
+    // start with the same image (the modem's copy and the golden copy).
+    Bytes st1 = rig.read(Region::sectors(512, 0, map.find("modemst1")->start_sector, 8));
+    EXPECT_NE(st1, Bytes(st1.size(), 0));
+    EXPECT_EQ(rig.read(Region::sectors(512, 0, map.find("modemst2")->start_sector, 8)), st1);
+    EXPECT_EQ(rig.read(Region::sectors(512, 0, map.find("fsg")->start_sector, 8)), st1);
+    EXPECT_THROW(rig.read(Region::sectors(512, 1, 0, 1)), ProtocolError);  // no LUN 1
 }
 
 TEST(FirehoseTarget, NandNakOffersPayloadAndAckAdoptsSupported) {
@@ -118,14 +155,24 @@ TEST(FirehoseTarget, WrongMemoryTypeIsANakCarryingTheProgrammersLog) {
 }
 
 TEST(FirehoseTarget, UfsGptIsReadableAndNamesModem) {
-    Rig rig("rm520n");
+    Rig rig("qcs6490-ufs");
     rig.client->configure(MemoryType::ufs);
-    Bytes head = rig.read(Region::sectors(4096, 0, 0, 6));
-    auto gpt = partition::parse_gpt(head, 4096);
-    auto map = partition::to_partition_map(gpt, 0);
-    ASSERT_NE(map.find("modem"), nullptr);
-    EXPECT_EQ(map.find("modem")->num_sectors, 65536u);
-    EXPECT_TRUE(map.find("efs2")->calibration);
+    // Each LUN has its own GPT: user data on 0, the boot chain on 1/2, the modem on 4.
+    auto lun_map = [&](std::uint32_t lun) {
+        Bytes head = rig.read(Region::sectors(4096, lun, 0, 6));
+        return partition::to_partition_map(partition::parse_gpt(head, 4096), lun);
+    };
+    auto map = lun_map(0);
+    ASSERT_NE(map.find("userdata"), nullptr);
+    EXPECT_EQ(map.find("modem_a"), nullptr);
+    EXPECT_NE(lun_map(1).find("xbl_a"), nullptr);
+    EXPECT_NE(lun_map(2).find("xbl_b"), nullptr);
+    auto modem = lun_map(4);
+    ASSERT_NE(modem.find("modem_a"), nullptr);
+    EXPECT_EQ(modem.find("modem_a")->num_sectors, 8192u);
+    EXPECT_EQ(modem.find("modemst1")->lun, 4u);
+    EXPECT_TRUE(modem.find("modemst1")->calibration);
+    EXPECT_TRUE(modem.find("fsg")->calibration);
     // start_sector expressions as rawprogram XMLs write them: the backup header is last.
     Region last;
     last.sector_size = 4096;
@@ -136,7 +183,7 @@ TEST(FirehoseTarget, UfsGptIsReadableAndNamesModem) {
 }
 
 TEST(FirehoseTarget, UfsProgramReadDigestEraseRoundTrip) {
-    Rig rig("rm520n");
+    Rig rig("qcs6490-ufs");
     rig.client->configure(MemoryType::ufs);
     Bytes data = random_bytes(3 * (1 << 20) + 100, 7);  // not a whole sector: zero-padded
     Region r = Region::sectors(4096, 0, 19270, (data.size() + 4095) / 4096, "modem");
@@ -193,7 +240,7 @@ TEST(FirehoseTarget, NandMibibParsesToTheCatalogMap) {
 }
 
 TEST(FirehoseTarget, BadInputIsRefusedWithAReason) {
-    Rig rig("rm520n");
+    Rig rig("qcs6490-ufs");
     rig.client->configure(MemoryType::ufs);
     try {
         rig.read(Region::sectors(512, 0, 0, 1));
@@ -201,7 +248,8 @@ TEST(FirehoseTarget, BadInputIsRefusedWithAReason) {
     } catch (const ProtocolError& e) {
         EXPECT_NE(std::string(e.what()).find("SECTOR_SIZE_IN_BYTES"), std::string::npos);
     }
-    EXPECT_THROW(rig.read(Region::sectors(4096, 0, 524287, 2)), ProtocolError);
+    EXPECT_THROW(rig.read(Region::sectors(4096, 0, 65535, 2)), ProtocolError);
+    EXPECT_THROW(rig.read(Region::sectors(4096, 1, 2047, 2)), ProtocolError);  // LUN 1: 2048
     Region expr;
     expr.sector_size = 4096;
     expr.start_sector = "NUM_DISK_SECTORS-(";
@@ -212,7 +260,7 @@ TEST(FirehoseTarget, BadInputIsRefusedWithAReason) {
 }
 
 TEST(FirehoseTarget, PatchEvaluatesCrcExpressions) {
-    Rig rig("rm520n");
+    Rig rig("qcs6490-ufs");
     rig.client->configure(MemoryType::ufs);
     firehose::Patch p;
     p.sector_size = 4096;
@@ -229,7 +277,7 @@ TEST(FirehoseTarget, PatchEvaluatesCrcExpressions) {
 }
 
 TEST(FirehoseTarget, PowerResetEndsTheProgrammerLikeAnUnplug) {
-    Rig rig("rm520n");
+    Rig rig("qcs6490-ufs");
     rig.client->configure(MemoryType::ufs);
     rig.client->power(firehose::PowerAction::reset);
     Bytes buf(16);
@@ -258,7 +306,7 @@ std::string talk(Rig& rig, const std::string& bytes) {
 }
 
 TEST(FirehoseTarget, MalformedXmlAndUnknownTagsAreNakedWithALog) {
-    Rig rig("rm520n");
+    Rig rig("qcs6490-ufs");
     rig.client->configure(MemoryType::ufs);
     std::string a =
         talk(rig, R"(<?xml version="1.0" ?><data><program SECTOR_SIZE_IN_BYTES="4096></data>)");
@@ -274,7 +322,7 @@ TEST(FirehoseTarget, MalformedXmlAndUnknownTagsAreNakedWithALog) {
 // qdl sends "<?xml ...?>\n<data>...</data>\n": the newline after </data> travels in the command's
 // own transfer, before the rawmode ACK, and must not become the first raw byte.
 TEST(FirehoseTarget, BytesThatCameWithTheProgramCommandAreNotRawData) {
-    Rig rig("rm520n");
+    Rig rig("qcs6490-ufs");
     rig.client->configure(MemoryType::ufs);
     std::string ack = talk(rig,
                            "<?xml version=\"1.0\"?>\n<data><program SECTOR_SIZE_IN_BYTES=\"4096\" "
@@ -288,7 +336,7 @@ TEST(FirehoseTarget, BytesThatCameWithTheProgramCommandAreNotRawData) {
 }
 
 TEST(FirehoseTarget, HostVanishingMidRawPhaseLeavesTheProgrammerRunning) {
-    Rig rig("rm520n");
+    Rig rig("qcs6490-ufs");
     rig.client->configure(MemoryType::ufs);
     std::string ack =
         talk(rig, firehose::build_command("program", {{"SECTOR_SIZE_IN_BYTES", "4096"},

@@ -26,21 +26,27 @@ TEST_F(FlashFixture, UpdatePackageDirLeavesExactlyItsBytesAndNeverTouchesCalibra
     ASSERT_FALSE(report.timings.empty());
 }
 
-TEST_F(FlashFixture, ZipPackageOnUfsLeavesItsBytesAndAppliesTheDiskPatch) {
-    module("rm520n");
-    auto dev = device("rm520n");
-    auto pkg = make_package("rm520n", false, root / "fw.zip");
-    FlashReport report = flash_package(*dev, options(pkg));
-    auto s = session(*dev);
-    auto reopened = package::open_package(pkg);
-    expect_package_bytes(*s, report.plan, &reopened);
-    // patch0.xml: misc bytes 8..15 = NUM_DISK_SECTORS-1 (the programmer evaluated it).
-    auto misc = partition_region(*s, "misc");
-    misc.num_sectors = 1;
-    Bytes sector = read_region(*s, misc);
-    std::uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | sector[8 + i];
-    EXPECT_EQ(v, sim::require_model("rm520n").total_sectors - 1);
+// The RM520N (NAND, MIBIB) and the eMMC module (GPT, 512-byte sectors): the zip's bytes land
+// and the DISK patch's NUM_DISK_SECTORS is the LUN's own size.
+TEST_F(FlashFixture, ZipPackageOnNandAndEmmcLeavesItsBytesAndAppliesTheDiskPatch) {
+    for (const std::string model : {"rm520n", "msm8916-emmc"}) {
+        SCOPED_TRACE(model);
+        module(model);
+        auto dev = device(model);
+        auto pkg = make_package(model, false, root / (model + ".zip"));
+        FlashReport report = flash_package(*dev, options(pkg));
+        EXPECT_EQ(report.plan.storage, model == "rm520n" ? "nand" : "emmc");
+        auto s = session(*dev);
+        auto reopened = package::open_package(pkg);
+        expect_package_bytes(*s, report.plan, &reopened);
+        // patch: misc bytes 8..15 = NUM_DISK_SECTORS-1 (the programmer evaluated it).
+        auto misc = partition_region(*s, "misc");
+        misc.num_sectors = 1;
+        Bytes sector = read_region(*s, misc);
+        std::uint64_t v = 0;
+        for (int i = 7; i >= 0; --i) v = (v << 8) | sector[8 + i];
+        EXPECT_EQ(v, sim::require_model(model).total_sectors - 1);
+    }
 }
 
 TEST_F(FlashFixture, FactoryFlashBacksUpCalibrationBeforeTouchingIt) {

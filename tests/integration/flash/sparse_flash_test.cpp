@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kUfs = "rm520n";
+constexpr const char* kUfs = "qcs6490-ufs";  // GPT, 4096-byte sectors
 constexpr std::size_t kBlock = 4096;
 
 // 48 blocks: RAW 0-5, FILL 6-9, hole 10-29, RAW 30-33, hole 34-47.

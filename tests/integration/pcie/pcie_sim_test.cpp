@@ -63,7 +63,7 @@ TEST_F(PcieSim, InfoComesFromGetDevInfo) {
     EXPECT_EQ(s->chip().msm_hw_id, 0x001990e1u);
     EXPECT_EQ(s->chip().pk_hash_hex, m->state().pk_hash_hex);
     EXPECT_NE(s->how_opened().find("over BHI"), std::string::npos);
-    EXPECT_EQ(s->memory(), firehose::MemoryType::ufs);
+    EXPECT_EQ(s->memory(), firehose::MemoryType::nand);  // RM520N: NAND, like every RM5xx
 }
 
 TEST_F(PcieSim, WrongExecutionEnvironmentSendsNothing) {

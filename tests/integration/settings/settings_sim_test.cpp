@@ -124,15 +124,32 @@ TEST_F(SimSettings, FirehoseWritesToFirmwarePartitionsResetThemOthersDoNot) {
     const auto* boot = sim::find_partition(m->model(), "boot");
     const auto* system = sim::find_partition(m->model(), "system");
     const auto* modem = sim::find_partition(m->model(), "modem");
-    sim::note_flash_write(*m, boot->start_sector, boot->num_sectors);
+    sim::note_flash_write(*m, 0, boot->start_sector, boot->num_sectors);
     EXPECT_EQ(ask(dev, "AT+QCFG=\"usbnet\""), Lines{"+QCFG: \"usbnet\",2"});
-    sim::note_flash_write(*m, system->start_sector + 3, 1);
+    sim::note_flash_write(*m, 0, system->start_sector + 3, 1);
     EXPECT_EQ(ask(dev, "AT+QCFG=\"usbnet\""), Lines{"+QCFG: \"usbnet\",0"});
     all_ok(dev, {"AT+QCFG=\"usbnet\",2"});
-    sim::note_flash_write(*m, modem->start_sector - 1, 2);  // overlaps modem's first sector
+    sim::note_flash_write(*m, 0, modem->start_sector - 1, 2);  // overlaps modem's first sector
     EXPECT_EQ(ask(dev, "AT+QCFG=\"usbnet\""), Lines{"+QCFG: \"usbnet\",0"});
     all_ok(dev, {"AT+QCFG=\"usbnet\",2"});
     sim::apply_state(*m, "cfun5", {});  // efs2 wiped
+    EXPECT_EQ(ask(dev, "AT+QCFG=\"usbnet\""), Lines{"+QCFG: \"usbnet\",0"});
+}
+
+// On a multi-LUN UFS a write counts on the LUN it addresses: modem_a lives on LUN 4.
+TEST_F(SimSettings, FirehoseWritesCountOnTheirOwnLun) {
+    auto m = module("qcs6490-ufs");
+    SimDevice dev(m);
+    all_ok(dev, {"AT+QCFG=\"usbnet\",2"});
+    const auto* modem = sim::find_partition(m->model(), "modem_a");
+    ASSERT_EQ(modem->lun, 4u);
+    sim::note_flash_write(*m, 1, modem->start_sector, 8);  // the same sectors of LUN 1 (xbl_a)
+    EXPECT_EQ(ask(dev, "AT+QCFG=\"usbnet\""), Lines{"+QCFG: \"usbnet\",2"});
+    sim::note_flash_write(*m, 4, modem->start_sector, 8);
+    EXPECT_EQ(ask(dev, "AT+QCFG=\"usbnet\""), Lines{"+QCFG: \"usbnet\",0"});
+    all_ok(dev, {"AT+QCFG=\"usbnet\",2"});
+    const auto* st1 = sim::find_partition(m->model(), "modemst1");  // the live EFS
+    sim::note_flash_write(*m, 4, st1->start_sector, 1);
     EXPECT_EQ(ask(dev, "AT+QCFG=\"usbnet\""), Lines{"+QCFG: \"usbnet\",0"});
 }
 

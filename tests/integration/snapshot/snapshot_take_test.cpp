@@ -86,11 +86,12 @@ TEST_F(SnapshotTake, Ec25NandEveryPartitionErasedPagesIdentityAndNormalModeData)
     EXPECT_FALSE(entry(out, "calibration.crb").empty());
 }
 
-TEST_F(SnapshotTake, Rm520nGptEveryPartitionAndBothGptCopies) {
-    auto m = module("rm520n");
+// The six-LUN UFS module: every LUN's partitions and both GPT copies of each LUN.
+TEST_F(SnapshotTake, UfsGptEveryPartitionAndBothGptCopiesOfEveryLun) {
+    auto m = module("qcs6490-ufs");
     sim::apply_state(*m, "edl", {});  // in EDL already: no settings, no DIAG calibration
     SimDevice dev(m);
-    fs::path out = dir_ / "rm520n.crb";
+    fs::path out = dir_ / "qcs6490.crb";
     auto rep = workflows::take_snapshot(dev, snap_options(out));
     EXPECT_EQ(rep.table, "gpt");
     EXPECT_FALSE(rep.settings);
@@ -118,7 +119,16 @@ TEST_F(SnapshotTake, Rm520nGptEveryPartitionAndBothGptCopies) {
     EXPECT_EQ(bl.role, Role::gpt_backup);
     auto info = session->firehose().storage_info(0);
     EXPECT_EQ(bl.region.start_sector + bl.region.num_sectors, info.total_blocks);
-    EXPECT_EQ(rep.entries.size(), session->partitions().partitions.size() + 2);
+    ASSERT_EQ(info.num_physical, 6u);
+    for (std::uint32_t lun = 1; lun < info.num_physical; ++lun) {
+        EntryLayout b = layout(out, fmt::format("gpt_backup/lun{}", lun));
+        EXPECT_EQ(b.region.physical_partition, lun);
+        EXPECT_EQ(b.region.start_sector + b.region.num_sectors,
+                  session->firehose().storage_info(lun).total_blocks);
+    }
+    EXPECT_EQ(reader.find("modemst1") != nullptr, true);  // the calibration on LUN 4
+    EXPECT_EQ(layout(out, "modemst1").region.physical_partition, 4u);
+    EXPECT_EQ(rep.entries.size(), session->partitions().partitions.size() + 2 * 6);
     EXPECT_TRUE(bl.erased.empty());  // erased pages are a NAND notion
 }
 

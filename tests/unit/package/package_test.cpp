@@ -22,6 +22,12 @@ const sim::ModelSpec& ec25() {
 const sim::ModelSpec& rm520n() {
     return sim::require_model("rm520n");
 }
+const sim::ModelSpec& emmc() {
+    return sim::require_model("msm8916-emmc");
+}
+const sim::ModelSpec& ufs() {
+    return sim::require_model("qcs6490-ufs");
+}
 
 fs::path make_pkg(const fs::path& dir, const sim::ModelSpec& m, bool factory = false) {
     SimFirmwareOptions o;
@@ -180,18 +186,21 @@ TEST(Package, RegionOnlyTheFactoryXmlWritesIsCalibrationWhateverItsLabel) {
 
 TEST(Package, KnownCalibrationFromTheDeviceMarksOverlaps) {
     TempDir t;
-    auto pkg = make_pkg(t.path / "rm", rm520n());
+    auto pkg = make_pkg(t.path / "ufs", ufs());
     drop_md5(pkg);
-    crtest::replace_in(fh(pkg) / "rawprogram0_update.xml", "</data>",
-                       "  <program SECTOR_SIZE_IN_BYTES=\"4096\" filename=\"..\\tz.mbn\" "
-                       "num_partition_sectors=\"8\" physical_partition_number=\"0\" "
-                       "start_sector=\"87400\" label=\"oops\"/>\n</data>");
+    // An unlabelled-looking write into fsg on LUN 4 of the UFS (fsg: sectors 9222+512 there).
+    crtest::replace_in(fh(pkg) / "rawprogram4_update.xml", "</data>",
+                       "  <program SECTOR_SIZE_IN_BYTES=\"4096\" filename=\"..\\tz_a.mbn\" "
+                       "num_partition_sectors=\"8\" physical_partition_number=\"4\" "
+                       "start_sector=\"9300\" label=\"oops\"/>\n</data>");
     PlanOptions o;
-    o.known_calibration.push_back({"fsg", 0, 4096, 87366, 2560, 0});
+    o.known_calibration.push_back({"fsg", 4, 4096, 9222, 512, 0});
+    o.known_calibration.push_back({"fsg_elsewhere", 0, 4096, 9222, 512, 0});  // other LUN
     FlashPlan plan = make_flash_plan(open_package(pkg), o);
     ASSERT_EQ(plan.calibration_regions.size(), 1u);
     EXPECT_EQ(plan.calibration_regions[0].label, "fsg");  // the whole partition is backed up
-    EXPECT_EQ(plan.calibration_regions[0].num_sectors, 2560u);
+    EXPECT_EQ(plan.calibration_regions[0].physical_partition, 4u);
+    EXPECT_EQ(plan.calibration_regions[0].num_sectors, 512u);
 }
 
 TEST(Package, ZipGivesTheSameOperationsAsTheDirectory) {
@@ -283,11 +292,11 @@ TEST(Package, BadInputIsRefusedBeforeAnythingIsSent) {
 
 TEST(Package, RawprogramsAreChosenInSortedOrder) {
     TempDir t;
-    auto pkg = make_pkg(t.path / "rm", rm520n());
+    auto pkg = make_pkg(t.path / "emmc", emmc());
     drop_md5(pkg);
     auto xml = crtest::slurp(fh(pkg) / "rawprogram0_update.xml");
     crtest::spit(fh(pkg) / "rawprogram1.xml",
-                 "<data><program SECTOR_SIZE_IN_BYTES=\"4096\" filename=\"..\\tz.mbn\" "
+                 "<data><program SECTOR_SIZE_IN_BYTES=\"512\" filename=\"..\\tz.mbn\" "
                  "num_partition_sectors=\"1024\" physical_partition_number=\"1\" "
                  "start_sector=\"0\" label=\"lun1\"/></data>");
     Package p = open_package(pkg);
