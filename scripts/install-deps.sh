@@ -29,7 +29,7 @@ CROSS_ARCHES=(arm64 armhf)
 # are header-only (Multi-Arch: foreign): the native ones serve every architecture.
 CROSS_LIBS=(
   libusb-1.0-0-dev libudev-dev libpugixml-dev zlib1g-dev libssl-dev libzip-dev libgsf-1-dev
-  libspdlog-dev libfmt-dev libgtest-dev libgmock-dev android-libsparse-dev
+  libspdlog-dev libfmt-dev libgtest-dev libgmock-dev android-libsparse-dev libtomlplusplus-dev
 )
 CROSS_TOOLS=(crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user qemu-user-static
   binfmt-support)
