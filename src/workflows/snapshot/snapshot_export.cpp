@@ -37,15 +37,55 @@ std::string attrs(const EntryLayout& l, std::uint64_t start, std::uint64_t count
     return a;
 }
 
-void write_image(const archive::BundleReader& reader, const archive::BundleEntry& e,
-                 const fs::path& file) {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError(fmt::format("cannot create {}", file.string()));
+// The file of one run: "<name>.bin" for the run at the partition's start, "<name>_s<first>.bin"
+// for the others.
+std::string run_file(const std::string& entry, const snapshot::SectorRun& run) {
+    std::string base = image_name(entry);
+    if (run.first == 0) return base;
+    return fmt::format("{}_s{}.bin", base.substr(0, base.size() - 4), run.first);
+}
+
+// Streams an entry out of the bundle (verified as read) into one file per run; the bytes of no
+// run (erased pages) are dropped. `runs` are sorted and disjoint.
+void write_runs(const archive::BundleReader& reader, const archive::BundleEntry& e,
+                std::uint64_t sector_size, const std::vector<snapshot::SectorRun>& runs,
+                const std::vector<fs::path>& files) {
+    std::ofstream out;
+    std::size_t i = 0;
+    std::uint64_t pos = 0;
+    auto close = [&] {
+        out.close();
+        if (!out) throw IoError(fmt::format("cannot write {} (disk full?)", files[i].string()));
+    };
     reader.read_entry(e, [&](ByteView d) {
-        out.write(reinterpret_cast<const char*>(d.data()), static_cast<std::streamsize>(d.size()));
+        while (!d.empty() && i < runs.size()) {
+            const std::uint64_t begin = runs[i].first * sector_size;
+            const std::uint64_t end = begin + runs[i].count * sector_size;
+            if (pos < begin) {
+                auto skip =
+                    static_cast<std::size_t>(std::min<std::uint64_t>(d.size(), begin - pos));
+                pos += skip;
+                d = d.subspan(skip);
+                continue;
+            }
+            if (!out.is_open()) {
+                out.open(files[i], std::ios::binary | std::ios::trunc);
+                if (!out) throw IoError(fmt::format("cannot create {}", files[i].string()));
+            }
+            auto n = static_cast<std::size_t>(std::min<std::uint64_t>(d.size(), end - pos));
+            out.write(reinterpret_cast<const char*>(d.data()), static_cast<std::streamsize>(n));
+            pos += n;
+            d = d.subspan(n);
+            if (pos == end) {
+                close();
+                ++i;
+            }
+        }
+        pos += d.size();
     });
-    out.close();
-    if (!out) throw IoError(fmt::format("cannot write {} (disk full?)", file.string()));
+    if (i != runs.size())
+        throw DecodeError(fmt::format("{}: entry '{}' ends before its programmed pages",
+                                      reader.source(), e.name));
 }
 
 void write_text(const fs::path& file, const std::string& text) {
@@ -74,9 +114,6 @@ ExportReport export_rawprogram(const fs::path& file, const fs::path& dir,
     for (const auto& e : reader.manifest().entries) {
         EntryLayout l = snapshot::layout_from_json(e.metadata, e.name, e.size);
         if (!l.on_device() || !chosen(e.name)) continue;
-        std::string image = image_name(e.name);
-        write_image(reader, e, dir / image);
-        rep.images.push_back(image);
         const auto& r = l.region;
         if (r.pages_per_block) {
             prog += fmt::format("  <erase {} label=\"{}\" />\n",
@@ -85,13 +122,19 @@ ExportReport export_rawprogram(const fs::path& file, const fs::path& dir,
         }
         auto runs = r.pages_per_block ? snapshot::programmed_runs(l)
                                       : std::vector<snapshot::SectorRun>{{0, r.num_sectors}};
+        std::vector<fs::path> files;
         for (const auto& run : runs) {
+            std::string image = run_file(e.name, run);
+            files.push_back(dir / image);
+            rep.images.push_back(image);
+            // One file per run, each from its first byte: file_sector_offset stays 0 because
+            // Debian's qdl (1.0+git20220718) ignores it (docs/snapshot.md).
             prog += fmt::format(
-                "  <program {} file_sector_offset=\"{}\" filename=\"{}\" "
-                "label=\"{}\" />\n",
-                attrs(l, r.start_sector + run.first, run.count), run.first, image, r.label);
+                "  <program {} file_sector_offset=\"0\" filename=\"{}\" label=\"{}\" />\n",
+                attrs(l, r.start_sector + run.first, run.count), image, r.label);
             ++rep.programs;
         }
+        write_runs(reader, e, r.sector_size, runs, files);
     }
     prog += "</data>\n";
     write_text(dir / "patch0.xml", "<?xml version=\"1.0\" ?>\n<patches>\n</patches>\n");
