@@ -1,5 +1,8 @@
-// Firehose throughput through a socketpair to the virtual UFS target (rm520n): program and read
-// back 256 MiB (`modem`), then flash a 1 GiB image (`system`) streamed from a file. Prints MB/s,
+// Firehose throughput through a socketpair to the virtual UFS module (qcs6490-ufs, LUN 0 of
+// 256 MiB): program and read back 128 MiB at the start of `userdata` (sha256 checked), then flash
+// a 224 MiB image (`userdata` rounded down to 16 MiB) streamed from a file. The partitions come
+// from the catalogue. The sizes are what LUN 0 holds (they were 256 MiB and 1 GiB when the bench
+// ran on a UFS RM520N; the RM520N is NAND now). Prints MB/s,
 // host CPU seconds per GiB (getrusage of the host thread only; the virtual target runs on its
 // own thread) and the process's peak RSS. Release build for figures:
 //   cmake -B build-rel -DCMAKE_BUILD_TYPE=Release -DCELLRESCUE_BENCH=ON
@@ -11,9 +14,11 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 #include "protocols/firehose/firehose_client.hpp"
+#include "sim/core/model_catalog.hpp"
 #include "sim/core/virtual_module.hpp"
 #include "sim/firehose/firehose_target.hpp"
 #include "src/transport/stream_transport.hpp"
@@ -70,19 +75,22 @@ Figures measure(F&& f) {
 
 void print(const char* what, std::uint64_t bytes, const Figures& f) {
     double gib = bytes / double(1ull << 30);
-    std::printf("%-34s %8.1f MiB  %7.2f s  %8.1f MB/s  host CPU %.3f s/GiB\n", what,
+    std::printf("%-40s %8.1f MiB  %7.2f s  %8.1f MB/s  host CPU %.3f s/GiB\n", what,
                 bytes / double(1 << 20), f.seconds, bytes / f.seconds / 1e6, f.cpu / gib);
 }
 
-void program_file(firehose::FirehoseClient& client, const fs::path& file, std::uint64_t start,
-                  const char* label) {
+firehose::Region region_of(const sim::PartitionSpec& part, std::uint64_t bytes) {
+    return firehose::Region::sectors(4096, part.lun, part.start_sector, bytes / 4096, part.name);
+}
+
+void program_file(firehose::FirehoseClient& client, const fs::path& file,
+                  const sim::PartitionSpec& part) {
     std::uint64_t size = fs::file_size(file);
     std::ifstream in(file, std::ios::binary);
-    client.program(firehose::Region::sectors(4096, 0, start, size / 4096, label), size,
-                   [&](std::span<std::uint8_t> out) {
-                       in.read(reinterpret_cast<char*>(out.data()), out.size());
-                       return static_cast<std::size_t>(in.gcount());
-                   });
+    client.program(region_of(part, size), size, [&](std::span<std::uint8_t> out) {
+        in.read(reinterpret_cast<char*>(out.data()), out.size());
+        return static_cast<std::size_t>(in.gcount());
+    });
 }
 
 }  // namespace
@@ -93,7 +101,9 @@ int main() {
     fs::create_directories(dir);
     int rc = 0;
     try {
-        auto module = sim::VirtualModule::open(dir / "sim", "rm520n");
+        auto module = sim::VirtualModule::open(dir / "sim", "qcs6490-ufs");
+        const sim::PartitionSpec* userdata = sim::find_partition(module->model(), "userdata");
+        if (!userdata || userdata->lun != 0) throw std::runtime_error("no userdata on LUN 0");
         module->update([](sim::ModuleState& s) {
             s.mode = sim::Mode::edl;
             s.firehose_running = false;
@@ -110,27 +120,30 @@ int main() {
         client.configure(firehose::MemoryType::ufs);
         std::printf("payload %zu bytes per raw chunk\n", client.chunk_size(4096));
 
-        const std::uint64_t small = 256ull << 20, big = 1ull << 30;
-        const std::uint64_t modem = 19270, system = 91750;  // rm520n catalogue
-        fs::path small_file = dir / "modem.bin", big_file = dir / "system.img";
+        // Whole MiB: the images are written in 16 MiB patterns, so sizes are multiples of it.
+        const std::uint64_t small = 128ull << 20;
+        const std::uint64_t big = userdata->num_sectors * 4096 / (16 << 20) * (16 << 20);
+        std::printf("qcs6490-ufs LUN 0: userdata at sector %llu, %llu sectors\n",
+                    (unsigned long long)userdata->start_sector,
+                    (unsigned long long)userdata->num_sectors);
+        fs::path small_file = dir / "small.bin", big_file = dir / "userdata.img";
         std::string small_sha = make_image(small_file, small);
         make_image(big_file, big);
 
-        print("program 256 MiB (modem)", small,
-              measure([&] { program_file(client, small_file, modem, "modem"); }));
-        Digest back(Digest::Algorithm::sha256);
+        print("program 128 MiB (userdata)", small,
+              measure([&] { program_file(client, small_file, *userdata); }));
         std::uint64_t got = 0;
-        print("read back 256 MiB (modem)", small, measure([&] {
-                  client.read(firehose::Region::sectors(4096, 0, modem, small / 4096, "modem"),
-                              [&](ByteView b) { got += b.size(); });
+        print("read back 128 MiB (userdata)", small, measure([&] {
+                  client.read(region_of(*userdata, small), [&](ByteView b) { got += b.size(); });
               }));
-        std::string device_sha =
-            client.sha256(firehose::Region::sectors(4096, 0, modem, small / 4096));
+        std::string device_sha = client.sha256(region_of(*userdata, small));
         std::printf("read-back bytes %llu, device sha256 %s\n", (unsigned long long)got,
                     device_sha == small_sha ? "matches" : "DIFFERS");
         if (device_sha != small_sha || got != small) rc = 1;
-        print("program 1 GiB (system) from a file", big,
-              measure([&] { program_file(client, big_file, system, "system"); }));
+        char label[64];
+        std::snprintf(label, sizeof label, "program %llu MiB (userdata) from a file",
+                      (unsigned long long)(big >> 20));
+        print(label, big, measure([&] { program_file(client, big_file, *userdata); }));
         std::printf("peak RSS %.1f MiB (whole process: host + virtual target)\n",
                     peak_rss_kib() / 1024.0);
         host->shutdown_write();

@@ -1,9 +1,12 @@
 // Firehose through emulated USB, side by side with Debian qdl (issue 3, performance (b)): a
-// virtual RM520N (UFS, 4096-byte sectors, 1 MiB payload) in EDL on emulated USB; a pseudo-random
-// image the size of `modem` (256 MiB) is flashed by our client (Sahara upload, configure,
-// program, reset), read back by our client (sha256 checked), and then flashed by qdl into the
-// same partition of the same emulated device. The virtual storage is cleared before each flash
-// and checked against the image after it.
+// virtual QCS6490 UFS module (qcs6490-ufs: 4096-byte sectors, 1 MiB payload) in EDL on emulated
+// USB; a pseudo-random image is flashed by our client into `userdata` on LUN 0 (Sahara upload,
+// configure, program, reset), read back by our client (sha256 checked), and then flashed by qdl
+// into the same partition of the same emulated device. Our client finds `userdata` in the GPT;
+// qdl's rawprogram takes its LUN and sectors from the catalogue. The image is --mib N (256 by
+// default) cut down to the whole MiB `userdata` holds: 239 MiB, LUN 0 being 256 MiB. (The bench
+// ran on a UFS RM520N before; that module is NAND now.) The virtual storage is cleared before each
+// flash and checked against the image after it.
 //
 // Both hosts run as child processes of this one (ours is this binary in --client mode), so the
 // figures of each host are its own: wait4() gives the child's CPU time, /proc/<pid>/status its peak
@@ -54,8 +57,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kModel = "rm520n";
-constexpr const char* kPartition = "modem";
+constexpr const char* kModel = "qcs6490-ufs";
+constexpr const char* kPartition = "userdata";
 constexpr int kChildTimeoutSeconds = 600;  // each host run; qdl needs well under half of it
 constexpr double kTarget = 3.0;            // ours / qdl, start-to-end MB/s
 constexpr std::size_t kIoBlock = 1 << 20;
@@ -298,8 +301,8 @@ void write_qdl_xml(const fs::path& dir, const std::string& image, const sim::Par
         << "<?xml version=\"1.0\" ?>\n<data>\n  <program SECTOR_SIZE_IN_BYTES=\"4096\" "
            "file_sector_offset=\"0\" filename=\""
         << image << "\" label=\"" << part.name << "\" num_partition_sectors=\"" << sectors
-        << "\" physical_partition_number=\"0\" start_sector=\"" << part.start_sector
-        << "\" />\n</data>\n";
+        << "\" physical_partition_number=\"" << part.lun << "\" start_sector=\""
+        << part.start_sector << "\" />\n</data>\n";
     std::ofstream(dir / "patch0.xml") << "<?xml version=\"1.0\" ?>\n<patches>\n</patches>\n";
 }
 
@@ -312,7 +315,7 @@ std::string storage_sha256(sim::VirtualModule& m, const sim::PartitionSpec& part
     for (std::uint64_t off = 0; off < bytes; off += block.size()) {
         std::size_t n =
             static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), bytes - off));
-        m.storage().read(part.start_sector + off / ss, std::span(block.data(), n));
+        m.storage(part.lun).read(part.start_sector + off / ss, std::span(block.data(), n));
         d.update(ByteView(block.data(), n));
     }
     return d.finish_hex();
@@ -333,7 +336,8 @@ struct Setup {
 void ready_for_flash(Setup& s) {
     sim::apply_state(*s.module, "edl", {});
     s.module->update([](sim::ModuleState& st) { st.firehose_running = false; });
-    s.module->storage().erase(s.part->start_sector, s.bytes / s.module->model().sector_size, 0);
+    s.module->storage(s.part->lun)
+        .erase(s.part->start_sector, s.bytes / s.module->model().sector_size, 0);
 }
 
 struct Row {
@@ -488,13 +492,19 @@ Setup prepare(const Options& o) {
     s.module = sim::VirtualModule::open(s.dir / "sim", kModel);
     s.part = sim::find_partition(s.module->model(), kPartition);
     const std::uint64_t ss = s.module->model().sector_size;
-    s.bytes = std::min(o.mib << 20, s.part->num_sectors * ss) / ss * ss;
+    // Whole MiB: the image is written in 1 MiB blocks.
+    s.bytes = std::min(o.mib << 20, s.part->num_sectors * ss) >> 20 << 20;
+    if (s.bytes < (o.mib << 20))
+        std::printf("--mib %llu does not fit: %s holds %llu sectors; using %llu MiB\n",
+                    static_cast<unsigned long long>(o.mib), kPartition,
+                    static_cast<unsigned long long>(s.part->num_sectors),
+                    static_cast<unsigned long long>(s.bytes >> 20));
     Bytes prog = sim::make_virtual_programmer(
         {s.module->model().msm_hw_id, s.module->state().pk_hash_hex, s.module->model().id},
         1 << 20);
     s.programmer = s.dir / s.module->model().programmer_name;
     write_file(s.programmer, prog);
-    s.image = s.dir / "modem.img";
+    s.image = s.dir / "userdata.img";
     s.sha256 = make_image(s.image, s.bytes);
     write_qdl_xml(s.dir, s.image.filename().string(), *s.part, s.bytes / ss);
     return s;
@@ -505,9 +515,11 @@ int bench_main(const Options& o) {
     usbtest::UsbTestbed bed;  // first, before libusb and threads
     Setup s = prepare(o);
     std::printf(
-        "Firehose through emulated USB: virtual %s, UFS, %u-byte sectors, partition %s, "
-        "%.0f MiB pseudo-random image (sha256 %.16s...)\n",
-        kModel, s.module->model().sector_size, kPartition, s.bytes / 1048576.0, s.sha256.c_str());
+        "Firehose through emulated USB: virtual %s, UFS, %u-byte sectors, partition %s (LUN %u, "
+        "sector %llu), %.0f MiB pseudo-random image (sha256 %.16s...)\n",
+        kModel, s.module->model().sector_size, kPartition, s.part->lun,
+        static_cast<unsigned long long>(s.part->start_sector), s.bytes / 1048576.0,
+        s.sha256.c_str());
     std::printf(
         "each host is a child process: CPU and peak RSS are its own; 'emulation' is this "
         "process's CPU meanwhile (umockdev ioctl handler + virtual module)\n\n");
