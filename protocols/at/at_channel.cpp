@@ -88,19 +88,28 @@ AtChannel::AtChannel(Transport& transport) : AtChannel(transport, Options{}) {}
 AtChannel::AtChannel(Transport& transport, Options options)
     : transport_(transport), options_(std::move(options)) {}
 
-void AtChannel::open(Millis timeout, Millis settle) {
-    // Drain what a booting or previously used port still holds (stale echo, URCs).
-    Deadline drain(std::min(timeout, Millis(2000)));
-    while (!drain.expired() && fill(settle)) {
-        pending_lines_.clear();
-        pending_pos_ = 0;
+// Reads until the port has been quiet for `quiet` (at most `limit`): URCs and greetings still
+// count, stale echo and final results are dropped.
+void AtChannel::drain_stale(Millis quiet, Millis limit) {
+    auto keep = [this](const std::string& l) {
+        if (!is_echo(l) && !parse_final(l)) dispatch_unsolicited(l);
+    };
+    for (; pending_pos_ < pending_lines_.size(); ++pending_pos_) keep(pending_lines_[pending_pos_]);
+    pending_lines_.clear();
+    pending_pos_ = 0;
+    Deadline drain(limit);
+    do {
         std::vector<std::string> lines;
         assembler_.feed(inbuf_, lines);
         inbuf_.clear();
-        for (const auto& l : lines)  // URCs and greetings still count; the rest is stale
-            if (!is_echo(l) && !parse_final(l)) dispatch_unsolicited(l);
-    }
+        for (const auto& l : lines) keep(l);
+    } while (!drain.expired() && fill(quiet));
     assembler_.clear_partial();
+}
+
+void AtChannel::open(Millis timeout, Millis settle) {
+    // Drain what a booting or previously used port still holds (stale echo, URCs).
+    drain_stale(settle, std::min(timeout, Millis(2000)));
     Deadline deadline(timeout);
     while (true) {
         std::size_t greetings_before = greetings_seen_;
@@ -112,6 +121,9 @@ void AtChannel::open(Millis timeout, Millis settle) {
             // reset, or plugged in). Its echo setting is the default again: ask again. A port
             // that is really gone throws without a greeting and ends here.
             if (greetings_seen_ == greetings_before || deadline.expired()) throw;
+            // The interrupted ATE0 may still be answered: drop that answer before asking
+            // again, or every later command would read its predecessor's reply.
+            drain_stale(std::max(settle, kBootQuiet), std::min(deadline.remaining(), Millis(2000)));
         } catch (const TimeoutError&) {
             if (deadline.expired())
                 throw TimeoutError(

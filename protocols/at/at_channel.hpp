@@ -154,6 +154,9 @@ class AtChannel {
     LineHandler greeting_handler_;
     std::optional<std::string> last_greeting_;
     std::size_t greetings_seen_ = 0;
+    // How long a port must stay quiet after a boot greeting before open() asks again.
+    static constexpr Millis kBootQuiet{300};
+    void drain_stale(Millis quiet, Millis limit);
     std::chrono::steady_clock::time_point quiet_since_{};
     std::size_t overlong_seen_ = 0;
     std::unique_ptr<Transport> raw_view_;

@@ -187,6 +187,7 @@ TEST(AtChannel, OpenAsksAgainWhenTheBootGreetingInterruptsAte0) {
     FakeModem m(
         [&](const std::string& l) -> std::string {
             if (l == "ATE0") return ++ate0 == 1 ? "\r\nRDY\r\n" : "\r\nOK\r\n";
+            if (l == "AT+CGSN") return "\r\n867533794720906\r\n\r\nOK\r\n";
             return "\r\nOK\r\n";
         },
         false);
@@ -194,6 +195,29 @@ TEST(AtChannel, OpenAsksAgainWhenTheBootGreetingInterruptsAte0) {
     ch.open(3000ms, 10ms);
     EXPECT_EQ(ate0.load(), 2);
     EXPECT_EQ(ch.last_greeting(), "RDY");
+}
+
+// As a virtual module does: the greeting first, then the answer to the ATE0 it interrupted.
+// That late OK must not be taken as the retry's, or each later command reads the reply of the
+// one before (a settings restore then read nothing back: seen under ASan).
+TEST(AtChannel, TheInterruptedAte0sLateAnswerIsNotTakenForTheNextOne) {
+    std::atomic<int> ate0{0};
+    FakeModem m(
+        [&](const std::string& l) -> std::string {
+            if (l == "ATE0")
+                return ++ate0 == 1 ? "\r\nRDY\r\n\r\n+CFUN: 1\r\nATE0\r\r\nOK\r\n" : "\r\nOK\r\n";
+            if (l == "AT+CGSN") return "\r\n867533794720906\r\n\r\nOK\r\n";
+            return "\r\nOK\r\n";
+        },
+        false);
+    AtChannel ch(*m.host);
+    std::vector<std::string> urcs;
+    ch.on_urc("+CFUN:", [&](const std::string& l) { urcs.push_back(l); });
+    ch.open(3000ms, 10ms);
+    auto r = ch.command_ok("AT+CGSN");
+    ASSERT_EQ(r.lines.size(), 1u);
+    EXPECT_EQ(r.lines[0], "867533794720906");
+    EXPECT_EQ(urcs, std::vector<std::string>{"+CFUN: 1"});
 }
 
 TEST(AtChannel, GarbageNulsAndStaleEchoTolerated) {
