@@ -10,6 +10,7 @@
 #include <array>
 #include <exception>
 #include <fstream>
+#include <optional>
 
 #include "src/util/error.hpp"
 
@@ -17,6 +18,7 @@ namespace cr::package {
 namespace {
 
 constexpr std::uint32_t kSparseMagic = 0xED26FF3A;  // PROTOCOLS.md §3
+constexpr std::uint32_t kMaxBlockSize = 1u << 20;
 
 DecodeError sparse_error(const std::string& origin, const std::filesystem::path& file,
                          const std::string& what) {
@@ -100,6 +102,61 @@ std::uint64_t SparseLayout::data_bytes() const {
     return n;
 }
 
+namespace {
+
+// The fields of the 28-byte file header that libsparse divides by or trusts (PROTOCOLS.md §3;
+// AOSP sparse_format.h). libsparse 1:8.1.0 checks the magic, version and header sizes but not
+// the block size: a zero one is a division by zero inside sparse_file_import (found by
+// fuzz_sparse), so the header is read and checked here before libsparse sees the file.
+struct SparseHeader {
+    std::uint16_t major = 0;
+    std::uint16_t file_header_size = 0;
+    std::uint16_t chunk_header_size = 0;
+    std::uint32_t block_size = 0;
+    std::uint32_t total_blocks = 0;
+};
+
+std::optional<SparseHeader> read_header(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::array<unsigned char, 28> b{};
+    if (!in.read(reinterpret_cast<char*>(b.data()), b.size())) return std::nullopt;
+    auto u16 = [&](std::size_t at) { return static_cast<std::uint16_t>(b[at] | (b[at + 1] << 8)); };
+    auto u32 = [&](std::size_t at) {
+        return static_cast<std::uint32_t>(u16(at)) |
+               (static_cast<std::uint32_t>(u16(at + 2)) << 16);
+    };
+    if (u32(0) != kSparseMagic) return std::nullopt;
+    return SparseHeader{u16(4), u16(8), u16(10), u32(12), u32(16)};
+}
+
+// Refuses what libsparse must never be handed, and what this tool cannot write, before import.
+void check_header(const SparseHeader& h, const std::filesystem::path& file,
+                  const std::string& origin, std::uint32_t sector_size, std::uint64_t max_bytes) {
+    if (h.major != 1)
+        throw sparse_error(origin, file,
+                           fmt::format("has format version {}, only version 1 exists", h.major));
+    if (h.file_header_size < 28 || h.chunk_header_size < 12)
+        throw sparse_error(origin, file,
+                           fmt::format("has a {}-byte file header and {}-byte chunk headers (at "
+                                       "least 28 and 12)",
+                                       h.file_header_size, h.chunk_header_size));
+    // libsparse allocates a whole block at once (a size over INT_MAX goes negative in it); real
+    // images use 4096-byte blocks, so anything over kMaxBlockSize is damage, not a format.
+    if (h.block_size == 0 || h.block_size % 4 != 0 || h.block_size > kMaxBlockSize ||
+        sector_size == 0 || h.block_size % sector_size != 0)
+        throw sparse_error(origin, file,
+                           fmt::format("has {}-byte blocks, not a whole number of {}-byte sectors",
+                                       h.block_size, sector_size));
+    std::uint64_t expanded = static_cast<std::uint64_t>(h.block_size) * h.total_blocks;
+    if (expanded > max_bytes)
+        throw sparse_error(origin, file,
+                           fmt::format("is larger than its partition ({} bytes once unsparsed, "
+                                       "the partition has {})",
+                                       expanded, max_bytes));
+}
+
+}  // namespace
+
 bool is_sparse_file(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     std::array<unsigned char, 4> b{};
@@ -111,10 +168,12 @@ bool is_sparse_file(const std::filesystem::path& file) {
 
 SparseLayout inspect_sparse(const std::filesystem::path& file, std::uint32_t sector_size,
                             const std::string& origin, std::uint64_t max_bytes) {
-    if (!is_sparse_file(file))
+    std::optional<SparseHeader> header = read_header(file);
+    if (!header)
         throw sparse_error(origin, file,
                            "is marked sparse=\"true\" but is not an Android sparse image (no "
-                           "0xED26FF3A magic)");
+                           "0xED26FF3A magic, or shorter than its 28-byte header)");
+    check_header(*header, file, origin, sector_size, max_bytes);
     SparseLayout layout;
     auto before = [&](sparse_file* s) {
         layout.block_size = sparse_file_block_size(s);
@@ -134,10 +193,6 @@ SparseLayout inspect_sparse(const std::filesystem::path& file, std::uint32_t sec
             layout.runs.push_back({off, d.size()});
     });
     check_crc(file, origin);
-    if (sector_size == 0 || layout.block_size == 0 || layout.block_size % sector_size != 0)
-        throw sparse_error(origin, file,
-                           fmt::format("has {}-byte blocks, not a whole number of {}-byte sectors",
-                                       layout.block_size, sector_size));
     return layout;
 }
 

@@ -133,3 +133,43 @@ TEST(Sparse, BlocksThatAreNotWholeSectorsAreRefused) {
     std::string e = error_of([&] { inspect_sparse(img, 8192, "x"); });
     EXPECT_NE(e.find("4096-byte blocks"), std::string::npos) << e;
 }
+
+// The header fields libsparse divides by or trusts are checked before it sees the file: a zero
+// block size crashed libsparse's import with a division by zero (found by fuzz_sparse).
+TEST(Sparse, HostileFileHeadersAreRefusedBeforeLibsparseSeesThem) {
+    crtest::TempDir t;
+    fs::path img = t.path / "system.img";
+    make_sparse(img);
+    const std::string good = crtest::slurp(img);
+    auto with_u32 = [&](std::size_t at, std::uint32_t v) {
+        std::string s = good;
+        for (int i = 0; i < 4; ++i) s[at + i] = static_cast<char>(v >> (8 * i));
+        return s;
+    };
+    auto with_u16 = [&](std::size_t at, std::uint16_t v) {
+        std::string s = good;
+        s[at] = static_cast<char>(v);
+        s[at + 1] = static_cast<char>(v >> 8);
+        return s;
+    };
+    struct Case {
+        std::string bytes;
+        const char* says;
+    };
+    const Case cases[] = {
+        {with_u32(12, 0), "0-byte blocks"},
+        {with_u32(12, 4098), "4098-byte blocks"},
+        {with_u32(12, 0x87480200), "2269643264-byte blocks"},
+        {with_u16(4, 2), "format version 2"},
+        {with_u16(8, 12), "12-byte file header"},
+        {with_u16(10, 4), "4-byte chunk headers"},
+        {with_u32(16, 0x40000000), "larger than its partition"},
+        {good.substr(0, 20), "shorter than its 28-byte header"},
+    };
+    for (const auto& c : cases) {
+        crtest::spit(img, c.bytes);
+        std::string e = error_of([&] { inspect_sparse(img, 512, "rawprogram0.xml:5", 1u << 30); });
+        EXPECT_NE(e.find(c.says), std::string::npos) << c.says << ": " << e;
+        EXPECT_NE(e.find("rawprogram0.xml:5"), std::string::npos) << e;
+    }
+}
