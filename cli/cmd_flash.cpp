@@ -63,8 +63,9 @@ void run_flash(Context& ctx, const FlashArgs& a) {
     if (!ctx.confirm(question)) throw UsageError("flash cancelled", "nothing was changed", "");
     o.progress = ctx.progress();
     // One worker per module, also across processes (a station may be running).
-    workflows::DeviceLock lock(a.many.lock_dir.empty() ? workflows::default_lock_dir()
-                                                       : std::filesystem::path(a.many.lock_dir),
+    workflows::DeviceLock lock(a.many.lock_dir.empty()
+                                   ? workflows::default_lock_dir(device->name(), ctx.sim_dir())
+                                   : std::filesystem::path(a.many.lock_dir),
                                device->name());
     auto report = workflows::flash_package(*device, o);
     ctx.emit(workflows::to_json(report), workflows::describe(report));
@@ -102,7 +103,9 @@ void register_flash(CLI::App& app, Context& ctx) {
     cmd->add_option("--junit", m.junit, "write the results as JUnit XML to FILE (CI systems)");
     cmd->add_option("--log-dir", m.log_dir,
                     "one log file per device here (default ~/.local/state/cellrescue/logs)");
-    cmd->add_option("--lock-dir", m.lock_dir, "per-device lock files (default $XDG_RUNTIME_DIR)")
+    cmd->add_option(
+           "--lock-dir", m.lock_dir,
+           "per-device lock files (default $XDG_RUNTIME_DIR; a virtual module's: its --sim-dir)")
         ->envname("CELLRESCUE_LOCK_DIR");
     cmd->add_flag("--no-verify", m.no_verify, "several devices: skip the read-back");
     cmd->add_option("--retries", m.retries,

@@ -20,8 +20,7 @@ workflows::JobOptions job_options(const Context& ctx, const workflows::FlashOpti
     workflows::JobOptions o;
     o.flash = flash;
     o.env = ctx.device_environment();
-    o.lock_dir =
-        a.lock_dir.empty() ? workflows::default_lock_dir() : std::filesystem::path(a.lock_dir);
+    o.lock_dir = a.lock_dir;  // empty: each job picks its device's default (sim or real)
     o.log_dir = a.log_dir.empty() ? xdg_state_home() / "cellrescue" / "logs"
                                   : std::filesystem::path(a.log_dir);
     o.verify = !a.no_verify;

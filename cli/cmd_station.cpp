@@ -131,7 +131,9 @@ void register_station(CLI::App& app, Context& ctx) {
     cmd->add_option("--junit", m.junit, "keep the results as JUnit XML in FILE");
     cmd->add_option("--log-dir", m.log_dir,
                     "one log file per module (default ~/.local/state/cellrescue/logs)");
-    cmd->add_option("--lock-dir", m.lock_dir, "per-device lock files (default $XDG_RUNTIME_DIR)")
+    cmd->add_option(
+           "--lock-dir", m.lock_dir,
+           "per-device lock files (default $XDG_RUNTIME_DIR; a virtual module's: its --sim-dir)")
         ->envname("CELLRESCUE_LOCK_DIR");
     cmd->add_flag("--no-verify", m.no_verify, "skip the read-back");
     cmd->add_option("--retries", m.retries, "retry a module whose flash failed before writing");

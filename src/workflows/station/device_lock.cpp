@@ -42,6 +42,12 @@ std::filesystem::path default_lock_dir() {
            fmt::format("cellrescue-{}", static_cast<unsigned>(::getuid())) / "locks";
 }
 
+std::filesystem::path default_lock_dir(const std::string& device_name,
+                                       const std::filesystem::path& sim_dir) {
+    if (device_name.starts_with("sim:") && !sim_dir.empty()) return sim_dir / "locks";
+    return default_lock_dir();
+}
+
 DeviceLock::DeviceLock(const std::filesystem::path& dir, const std::string& device_name)
     : path_(dir / (device_lock_key(device_name) + ".lock")) {
     std::error_code ec;

@@ -13,6 +13,12 @@ std::string device_lock_key(const std::string& device_name);
 // $XDG_RUNTIME_DIR/cellrescue/locks, else <tmp>/cellrescue-<uid>/locks.
 std::filesystem::path default_lock_dir();
 
+// Where `device_name`'s lock lives when no --lock-dir is given: a virtual module is its state
+// under `sim_dir`, so "sim:rm520n" in two sim dirs is two modules and locks in <sim_dir>/locks;
+// every other device locks in default_lock_dir().
+std::filesystem::path default_lock_dir(const std::string& device_name,
+                                       const std::filesystem::path& sim_dir);
+
 class DeviceLock {
   public:
     // Throws SafetyError when another worker holds it (naming its pid), IoError when the lock

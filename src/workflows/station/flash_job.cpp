@@ -254,7 +254,9 @@ JobReport run_flash_job(const JobDevice& device, const JobOptions& o, const JobS
     auto t0 = Clock::now();
     spdlog::info("{}: job starts ({})", device.name, o.flash.package.string());
     try {
-        DeviceLock lock(o.lock_dir.empty() ? default_lock_dir() : o.lock_dir, device.name);
+        DeviceLock lock(
+            o.lock_dir.empty() ? default_lock_dir(device.name, o.env.sim_dir) : o.lock_dir,
+            device.name);
         auto dev = open_device(parse_device_spec(device.name), o.env);
         for (r.attempts = 1;; ++r.attempts) {
             try {
