@@ -4,6 +4,7 @@
 file(GLOB CLIDOC_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tools/clidoc/*.cpp)
 list(REMOVE_ITEM CLIDOC_SOURCES ${CMAKE_SOURCE_DIR}/tools/clidoc/main.cpp)
 add_library(cr_clidoc STATIC ${CLIDOC_SOURCES})
+cr_unity(cr_clidoc)
 target_link_libraries(cr_clidoc PUBLIC cr_cli)
 add_executable(clidoc tools/clidoc/main.cpp)
 target_link_libraries(clidoc PRIVATE cr_clidoc ZLIB::ZLIB)

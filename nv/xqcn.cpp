@@ -74,7 +74,7 @@ void write_node(std::string& out, const QcnNode& node, std::size_t depth) {
     out += eol;
 }
 
-[[noreturn]] void bad(const std::string& what) {
+[[noreturn]] void bad_xqcn(const std::string& what) {
     throw DecodeError("XQCN: " + what, "nothing was written to any device",
                       "the file is damaged or not a QPST XQCN; use another copy");
 }
@@ -100,7 +100,7 @@ Bytes parse_value(std::string_view text, const std::string& where) {
         int lo = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
         bool ends = i + 2 >= text.size() || std::isspace(static_cast<unsigned char>(text[i + 2]));
         if (hi < 0 || lo < 0 || !ends)
-            bad(fmt::format("{}: Value is not two-digit hex at character {}", where, i));
+            bad_xqcn(fmt::format("{}: Value is not two-digit hex at character {}", where, i));
         out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
         i += 2;
     }
@@ -112,26 +112,26 @@ std::size_t parse_length(const pugi::xml_node& node, const std::string& where) {
     std::string_view text = attr.value();
     if (!attr || text.empty() || text.size() > 10 ||
         text.find_first_not_of("0123456789") != std::string_view::npos)
-        bad(where + ": missing or invalid Length");
+        bad_xqcn(where + ": missing or invalid Length");
     return std::stoul(std::string(text));
 }
 
 QcnNode read_node(const pugi::xml_node& node, const std::string& parent, std::size_t depth) {
-    if (depth > 16) bad(parent + ": storages nested too deep");
+    if (depth > 16) bad_xqcn(parent + ": storages nested too deep");
     QcnNode out;
     std::string kind = node.name();
-    if (!node.attribute("Name")) bad(parent + ": <" + kind + "> without Name");
+    if (!node.attribute("Name")) bad_xqcn(parent + ": <" + kind + "> without Name");
     out.name = node.attribute("Name").value();
     std::string where = parent + "/" + out.name;
     if (kind == "Stream") {
         std::size_t length = parse_length(node, where);
         out.value = parse_value(node.attribute("Value").value(), where);
         if (out.value.size() != length)
-            bad(fmt::format("{}: Length {} but Value holds {} bytes", where, length,
-                            out.value.size()));
+            bad_xqcn(fmt::format("{}: Length {} but Value holds {} bytes", where, length,
+                                 out.value.size()));
         return out;
     }
-    if (kind != "Storage") bad(where + ": unknown element <" + kind + ">");
+    if (kind != "Storage") bad_xqcn(where + ": unknown element <" + kind + ">");
     out.is_storage = true;
     for (auto child : node.children()) {
         if (child.type() != pugi::node_element) continue;
@@ -153,15 +153,16 @@ Calibration read_xqcn(std::string_view text) {
     auto result =
         doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!result)
-        bad(fmt::format("not well-formed XML ({} at byte {})", result.description(),
-                        result.offset));
+        bad_xqcn(fmt::format("not well-formed XML ({} at byte {})", result.description(),
+                             result.offset));
     pugi::xml_node root;
     for (auto child : doc.children()) {
         if (child.type() != pugi::node_element) continue;
-        if (root) bad("more than one root element");
+        if (root) bad_xqcn("more than one root element");
         root = child;
     }
-    if (!root || std::string_view(root.name()) != "Storage") bad("root element is not <Storage>");
+    if (!root || std::string_view(root.name()) != "Storage")
+        bad_xqcn("root element is not <Storage>");
     return calibration_from_tree(read_node(root, "", 0));
 }
 

@@ -28,7 +28,7 @@ for arch in ${CROSS_ARCHES:-arm64}; do
   dir=build-$arch
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_TOOLCHAIN_FILE="cmake/toolchains/$toolchain.cmake" \
-    -DCELLRESCUE_TESTS=ON -DCELLRESCUE_BENCH=OFF >/dev/null
+    -DCELLRESCUE_TESTS=ON -DCELLRESCUE_BENCH=OFF -DCELLRESCUE_UNITY=ON >/dev/null
   mapfile -t targets < <(ninja -C "$dir" -t targets all | cut -d: -f1 |
     grep -Ex "($kinds)_[a-z0-9_]+")
   ninja -C "$dir" cellrescue "${targets[@]}"

@@ -22,7 +22,8 @@ for a in "${arches[@]}"; do
   esac
   # A new build dir builds no tests; an existing one keeps its settings.
   [[ -f $dir/CMakeCache.txt ]] || args+=(-DCELLRESCUE_TESTS=OFF -DCELLRESCUE_BENCH=OFF)
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${args[@]}" >/dev/null
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCELLRESCUE_UNITY=ON "${args[@]}" \
+    >/dev/null
   ninja -C "$dir" cellrescue cellrescue_docs
   rm -f "$dir"/packages/*.deb
   (cd "$dir" && cpack -G DEB >/dev/null)

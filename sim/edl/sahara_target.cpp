@@ -13,8 +13,8 @@ namespace {
 
 using namespace cr::sahara;
 
-constexpr Millis kPoll{100};  // how often an idle target looks at its stop token
-constexpr Millis kSendTimeout{5000};
+constexpr Millis kSaharaPoll{100};  // how often an idle target looks at its stop token
+constexpr Millis kSaharaSendTimeout{5000};
 
 // NAK statuses a target sends (names in sahara::status_text).
 constexpr std::uint32_t kInvalidCmd = 0x01;
@@ -43,7 +43,7 @@ class Session {
         while (!stop.stop_requested()) {
             std::optional<Packet> p;
             try {
-                p = stream_.next(kPoll);
+                p = stream_.next(kSaharaPoll);
             } catch (const DecodeError& e) {
                 spdlog::debug("virtual sahara: {}", e.what());
                 stream_.discard_buffer();
@@ -57,17 +57,18 @@ class Session {
     }
 
   private:
-    Mode initial_mode() const {
-        return config_.memory_debug ? Mode::memory_debug : Mode::image_tx_pending;
+    sahara::Mode initial_mode() const {
+        return config_.memory_debug ? sahara::Mode::memory_debug : sahara::Mode::image_tx_pending;
     }
 
-    void send_hello(Mode mode) {
-        stream_.send(Hello{config_.version, config_.version_compatible, 0x400, mode}, kSendTimeout);
+    void send_hello(sahara::Mode mode) {
+        stream_.send(Hello{config_.version, config_.version_compatible, 0x400, mode},
+                     kSaharaSendTimeout);
         state_ = State::hello_sent;
     }
 
     void end_image(std::uint32_t status) {
-        stream_.send(EndImageTx{config_.image_id, status}, kSendTimeout);
+        stream_.send(EndImageTx{config_.image_id, status}, kSaharaSendTimeout);
         outcome_.last_status = status;
         if (on_status_) on_status_(outcome_);
         if (status != 0) state_ = State::failed;
@@ -95,7 +96,7 @@ class Session {
                 break;
             case State::image_done:
                 if (std::holds_alternative<Done>(p)) {
-                    stream_.send(DoneResp{1}, kSendTimeout);
+                    stream_.send(DoneResp{1}, kSaharaSendTimeout);
                     outcome_.end = TargetEnd::programmer_accepted;
                     return outcome_;
                 }
@@ -104,7 +105,7 @@ class Session {
                 break;
         }
         if (std::holds_alternative<Reset>(p)) {
-            stream_.send(ResetResp{}, kSendTimeout);
+            stream_.send(ResetResp{}, kSaharaSendTimeout);
             if (state_ == State::memory_debug) {
                 outcome_.end = TargetEnd::reset;
                 return outcome_;
@@ -124,18 +125,19 @@ class Session {
             return std::nullopt;
         }
         if (config_.memory_debug) {
-            if (r.mode != Mode::memory_debug) return end_image(kInvalidHostMode), std::nullopt;
+            if (r.mode != sahara::Mode::memory_debug)
+                return end_image(kInvalidHostMode), std::nullopt;
             if (!config_.crash) return end_image(kMemoryDebugUnsupported), std::nullopt;
             auto table = crash_table_bytes(*config_.crash);
             stream_.send(MemoryDebug{config_.crash->table_addr, table.size(), config_.crash->wide},
-                         kSendTimeout);
+                         kSaharaSendTimeout);
             state_ = State::memory_debug;
             return std::nullopt;
         }
-        if (r.mode == Mode::command) {
-            stream_.send(CmdReady{}, kSendTimeout);
+        if (r.mode == sahara::Mode::command) {
+            stream_.send(CmdReady{}, kSaharaSendTimeout);
             state_ = State::command;
-        } else if (r.mode == Mode::image_tx_pending) {
+        } else if (r.mode == sahara::Mode::image_tx_pending) {
             receive_programmer();
         } else {
             end_image(kInvalidHostMode);
@@ -149,16 +151,16 @@ class Session {
             pending_ = exec_reply(e->client_cmd);
             pending_cmd_ = e->client_cmd;
             if (!pending_) {
-                stream_.send(EndImageTx{0, kExecUnsupported}, kSendTimeout);
+                stream_.send(EndImageTx{0, kExecUnsupported}, kSaharaSendTimeout);
                 return true;  // a refusal keeps command mode
             }
             stream_.send(ExecuteResp{e->client_cmd, static_cast<std::uint32_t>(pending_->size())},
-                         kSendTimeout);
+                         kSaharaSendTimeout);
             return true;
         }
         if (auto* d = std::get_if<ExecuteData>(&p)) {
             if (!pending_ || d->client_cmd != pending_cmd_) return false;
-            stream_.send_raw(*pending_, kSendTimeout);
+            stream_.send_raw(*pending_, kSaharaSendTimeout);
             pending_.reset();
             return true;
         }
@@ -210,13 +212,14 @@ class Session {
             state_ = State::memory_debug;
             return;
         }
-        stream_.send_raw(data, kSendTimeout);
+        stream_.send_raw(data, kSaharaSendTimeout);
     }
 
     // ---- image transfer ----------------------------------------------------------------------
     // Asks for [offset, offset+len); false (after NAK 0x16) if the host does not deliver.
     bool request(std::uint64_t offset, std::uint64_t len, Bytes& out) {
-        stream_.send(ReadData{config_.image_id, offset, len, config_.version >= 3}, kSendTimeout);
+        stream_.send(ReadData{config_.image_id, offset, len, config_.version >= 3},
+                     kSaharaSendTimeout);
         ++outcome_.requests;
         out.resize(len);
         try {

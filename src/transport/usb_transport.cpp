@@ -14,9 +14,9 @@
 namespace cr {
 namespace {
 
-constexpr const char* kGoneState =
+constexpr const char* kUsbGoneState =
     "the device is disconnected (unplugged, reset, or re-enumerating after a mode switch)";
-constexpr const char* kGoneNext =
+constexpr const char* kUsbGoneNext =
     "check the cable, then run `cellrescue devices` to see how it came back (EDL or normal "
     "mode) and repeat the command";
 
@@ -96,8 +96,8 @@ void UsbTransport::close() {
 
 void UsbTransport::require_open() const {
     if (!handle_)
-        throw DeviceGoneError(fmt::format("{} is closed or gone", description_), kGoneState,
-                              kGoneNext);
+        throw DeviceGoneError(fmt::format("{} is closed or gone", description_), kUsbGoneState,
+                              kUsbGoneNext);
 }
 
 void UsbTransport::fail(int code, std::string_view during) {
@@ -106,7 +106,7 @@ void UsbTransport::fail(int code, std::string_view during) {
     if (code == LIBUSB_ERROR_NO_DEVICE || code == LIBUSB_ERROR_IO || code == LIBUSB_ERROR_PIPE) {
         spdlog::debug("{}", what);
         close();  // the handle is useless now; later calls throw DeviceGoneError at once
-        throw DeviceGoneError(what, kGoneState, kGoneNext);
+        throw DeviceGoneError(what, kUsbGoneState, kUsbGoneNext);
     }
     throw IoError(what, "unknown: the transfer was aborted",
                   "repeat the command; if it persists, unplug and re-plug the device");
