@@ -45,7 +45,10 @@ Calibration qpst_shaped(const Calibration& cal) {
             if (duplicates_nv_record(cal, f.path)) continue;
             EfsGroup to = classify_efs_path(f.path);
             EfsFile file = f;
-            if (to != EfsGroup::efs_backup) file.mtime = 0;  // only EFS_Backup entries keep times
+            if (to != EfsGroup::efs_backup) {  // only EFS_Backup dir entries keep times and headers
+                file.mtime = 0;
+                file.entry_header = EfsFile{}.entry_header;
+            }
             out.files(to).push_back(std::move(file));
         }
     for (auto& group : out.efs)

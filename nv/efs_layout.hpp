@@ -24,7 +24,8 @@ std::string absolute_efs_path(std::string_view path);
 // classify_efs_path, sorted by path within its group; /nvm/num, /nvm/context<N> copies of items
 // that NV_NUMBERED_ITEMS already holds dropped (QPST keeps no /nvm files); groups in QPST's
 // storage order. Files whose item the NV arrays lack (an item the module would not read over
-// NV_READ) are kept, so nothing is lost.
+// NV_READ) are kept, so nothing is lost. A file moved out of EFS_Backup loses its time and its
+// dir-entry header: the other groups carry neither.
 Calibration qpst_shaped(const Calibration& cal);
 
 // True for content this tool wrote (Mobile_Property_Info names cellrescue as the tool): such
