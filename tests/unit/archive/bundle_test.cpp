@@ -9,6 +9,7 @@
 #include "src/util/atomic_file.hpp"
 #include "src/util/digest.hpp"
 #include "src/util/error.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace cr;
@@ -16,13 +17,8 @@ using namespace cr::archive;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "cr-archive-XXXXXX").string();
-        path = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
+struct TempDir : cr::testing::TempDir {
+    TempDir() : cr::testing::TempDir("cr-archive") {}
 };
 
 DeviceIdentity identity(std::string serial, std::string imei = "490154203237518") {

@@ -13,6 +13,7 @@
 #include "src/archive/bundle.hpp"
 #include "src/util/atomic_file.hpp"
 #include "src/util/temp_file.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace cr;
@@ -20,13 +21,8 @@ using namespace cr::archive;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "cr-store-XXXXXX").string();
-        path = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
+struct TempDir : cr::testing::TempDir {
+    TempDir() : cr::testing::TempDir("cr-store") {}
 };
 
 DeviceIdentity identity() {

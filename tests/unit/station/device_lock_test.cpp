@@ -8,19 +8,15 @@
 #include <filesystem>
 
 #include "src/util/error.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace cr::workflows;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "cr-lock-XXXXXX").string();
-        path = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
+struct TempDir : cr::testing::TempDir {
+    TempDir() : cr::testing::TempDir("cr-lock") {}
 };
 
 TEST(DeviceLock, KeysNameWhereTheDeviceSits) {

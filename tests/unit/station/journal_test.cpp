@@ -7,18 +7,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 using namespace cr::workflows;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "cr-journal-XXXXXX").string();
-        path = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
+struct TempDir : cr::testing::TempDir {
+    TempDir() : cr::testing::TempDir("cr-journal") {}
 };
 
 JobReport ok_report(const std::string& device, const std::string& chip) {
