@@ -12,6 +12,7 @@
 #include <fstream>
 #include <optional>
 
+#include "src/util/bytes.hpp"
 #include "src/util/error.hpp"
 
 namespace cr::package {
@@ -118,15 +119,18 @@ struct SparseHeader {
 
 std::optional<SparseHeader> read_header(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
-    std::array<unsigned char, 28> b{};
+    std::array<std::uint8_t, 28> b{};
     if (!in.read(reinterpret_cast<char*>(b.data()), b.size())) return std::nullopt;
-    auto u16 = [&](std::size_t at) { return static_cast<std::uint16_t>(b[at] | (b[at + 1] << 8)); };
-    auto u32 = [&](std::size_t at) {
-        return static_cast<std::uint32_t>(u16(at)) |
-               (static_cast<std::uint32_t>(u16(at + 2)) << 16);
-    };
-    if (u32(0) != kSparseMagic) return std::nullopt;
-    return SparseHeader{u16(4), u16(8), u16(10), u32(12), u32(16)};
+    ByteReader r(ByteView(b.data(), b.size()), "sparse header");
+    if (r.u32() != kSparseMagic) return std::nullopt;
+    SparseHeader h;
+    h.major = r.u16();
+    r.skip(2);  // minor version
+    h.file_header_size = r.u16();
+    h.chunk_header_size = r.u16();
+    h.block_size = r.u32();
+    h.total_blocks = r.u32();
+    return h;
 }
 
 // Refuses what libsparse must never be handed, and what this tool cannot write, before import.
@@ -159,11 +163,9 @@ void check_header(const SparseHeader& h, const std::filesystem::path& file,
 
 bool is_sparse_file(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
-    std::array<unsigned char, 4> b{};
+    std::array<std::uint8_t, 4> b{};
     if (!in.read(reinterpret_cast<char*>(b.data()), b.size())) return false;
-    std::uint32_t magic =
-        b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
-    return magic == kSparseMagic;
+    return load_le32(b.data()) == kSparseMagic;
 }
 
 SparseLayout inspect_sparse(const std::filesystem::path& file, std::uint32_t sector_size,
